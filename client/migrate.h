@@ -1,0 +1,307 @@
+/*-------------------------------------------------------------------------
+ *
+ * migrate.h
+ *	  Types shared by the migrate client core and its database drivers.
+ *
+ * The client is split in three layers:
+ *
+ *	- the core (every C file in client/ except main.c and driver_*.c): command
+ *	  line, migration directories and their formats, the sum file, statement
+ *	  splitting, pending-file computation, and output.  It never talks to a
+ *	  database library, so the cmocka tests link it alone.
+ *	- drivers (client/driver_pg.c, client/driver_sqlite.c and
+ *	  drivers-mysql/): each fills a DriverOps table, in the manner of
+ *	  pg_dump's archive formats.
+ *	- main.c: picks the command and wires the two together.
+ *
+ * Memory: the client is a short-lived program.  Objects returned by loaders
+ * are owned by the caller and released with the matching *_free function;
+ * on an unrecoverable error the program exits.
+ *
+ * Copyright (c) 2026, migrate developers
+ *
+ * IDENTIFICATION
+ *	  client/migrate.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MIGRATE_H
+#define MIGRATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifndef MIGRATE_VERSION
+#define MIGRATE_VERSION "1.0"
+#endif
+
+/* Exit codes (see docs/cli.md). */
+#define EXIT_OK				0
+#define EXIT_ERROR			1
+#define EXIT_CONN_LOST		2
+#define EXIT_STEP_FAILED	3
+
+/* Return codes of driver operations. */
+#define DRV_OK				0
+#define DRV_ERROR			(-1)	/* message already logged */
+#define DRV_CONN_LOST		(-2)	/* connection lost; message logged */
+#define DRV_LOCKED			(-3)	/* lock not obtained within the timeout */
+
+typedef enum Dialect
+{
+	DIALECT_POSTGRES,
+	DIALECT_MYSQL,
+	DIALECT_SQLITE
+} Dialect;
+
+typedef enum TxMode
+{
+	TXMODE_DEFAULT = 0,			/* no directive in the file / no flag */
+	TXMODE_FILE,
+	TXMODE_ALL,
+	TXMODE_NONE
+} TxMode;
+
+typedef enum ExecOrder
+{
+	EXEC_LINEAR = 0,
+	EXEC_LINEAR_SKIP,
+	EXEC_NON_LINEAR
+} ExecOrder;
+
+/* Revision types, bit flags (compatible with the reference tool). */
+#define REV_BASELINE		1
+#define REV_APPLIED			2
+#define REV_SET				4
+
+/* One statement of a migration file, as the splitter returns it. */
+typedef struct Stmt
+{
+	char	   *text;			/* trimmed text, delimiter kept when it is ';' */
+	int			line;			/* 1-based line of its first character */
+} Stmt;
+
+typedef struct StmtList
+{
+	Stmt	   *items;
+	int			n;
+} StmtList;
+
+/* One migration file, loaded and split. */
+typedef struct MigrationFile
+{
+	char	   *path;			/* path as given (dir + name), for messages */
+	char	   *name;			/* file name inside the directory */
+	char	   *version;
+	char	   *description;
+	char	   *content;		/* the statements part of the file (NUL-terminated) */
+	size_t		content_len;
+	StmtList	stmts;			/* what apply executes */
+	StmtList	checks;			/* txtar checks.sql: assertions run before applying */
+	StmtList	down;			/* txtar down.sql: hand-written revert */
+	bool		has_down;
+	TxMode		txmode;			/* from a file directive, TXMODE_DEFAULT if none */
+	char		hash[64];		/* "h1:" + base64(sha256(content)) */
+} MigrationFile;
+
+typedef enum DirFormat
+{
+	FORMAT_AUTO = 0,
+	FORMAT_NATIVE,				/* <version>_<name>.sql (also atlas) */
+	FORMAT_GOLANG_MIGRATE,		/* <version>_<name>.up.sql */
+	FORMAT_FLYWAY,				/* V<version>__<name>.sql */
+	FORMAT_DBMATE				/* -- migrate:up / -- migrate:down */
+} DirFormat;
+
+typedef struct MigrationDir
+{
+	char	   *path;
+	DirFormat	format;
+	MigrationFile *files;		/* sorted by version */
+	int			nfiles;
+	char	   *sum_path;		/* migrate.sum or atlas.sum that was verified */
+} MigrationDir;
+
+/* One row of the revisions table, engine independent. */
+typedef struct Revision
+{
+	char	   *version;
+	char	   *description;
+	int			type;			/* REV_* bits */
+	int			applied;		/* statements applied */
+	int			total;			/* statements in the file */
+	int64_t		executed_at_us; /* Unix epoch, microseconds */
+	int64_t		execution_time_ns;
+	char	   *error;			/* NULL when none */
+	char	   *error_stmt;
+	char	   *hash;			/* file hash ("h1:...") */
+	char	  **partial_hashes; /* running hash after each applied statement */
+	int			npartial;
+} Revision;
+
+typedef struct RevisionList
+{
+	Revision   *items;			/* ordered by version */
+	int			n;
+} RevisionList;
+
+/* A parsed --url. */
+typedef struct ConnUrl
+{
+	Dialect		dialect;
+	char	   *raw;			/* as given (never printed: may hold a password) */
+	char	   *redacted;		/* for messages */
+	char	   *user;
+	char	   *password;
+	char	   *host;
+	char	   *port;
+	char	   *socket;			/* unix socket path, when given */
+	char	   *dbname;			/* database / schema; for sqlite the file path */
+	char	   *params;			/* query string after '?', unparsed */
+	char	   *conninfo;		/* postgres: conninfo/URI passed to libpq as is */
+} ConnUrl;
+
+/* Options shared by all commands (filled by the command line parser). */
+typedef struct Options
+{
+	const char *url;
+	const char *dir;
+	const char *revisions_schema;
+	const char *baseline;
+	const char *to_version;
+	const char *to_tag;
+	const char *plan_hash;
+	char	  **allow_loss;
+	int			nallow_loss;
+	int			amount;			/* positional N; 0 = not given */
+	TxMode		txmode;
+	ExecOrder	exec_order;
+	int			lock_timeout_ms;
+	bool		dry_run;
+	bool		allow_dirty;
+	bool		accept_drift;
+	bool		json;			/* --format json */
+	bool		echo;			/* --echo: print SQL sent to the server */
+	int			verbose;
+} Options;
+
+/* ------------------------------------------------------------------------
+ * Output.  The core owns the presentation (text or JSON); drivers report
+ * what they do through these calls and never print to stdout themselves.
+ * ------------------------------------------------------------------------
+ */
+typedef struct Reporter Reporter;
+
+/* "Migrating to version X from Y (N migrations in total):" and friends */
+extern void report_apply_header(Reporter *r, const char *current, const char *target, int n);
+extern void report_down_header(Reporter *r, const char *current, const char *target, int n);
+/* A group of lines: "-- migrating version V", "-- checks before reverting version V", ... */
+extern void report_group(Reporter *r, const char *title);
+extern void report_check(Reporter *r, const char *sql);
+extern void report_stmt(Reporter *r, const char *sql);
+extern void report_note(Reporter *r, const char *text);	/* "-- note: ..." inside a group */
+extern void report_group_ok(Reporter *r, int64_t elapsed_ns);
+extern void report_group_error(Reporter *r, const char *stmt, const char *error);
+extern void report_check_failed(Reporter *r, const char *sql, const char *error);
+
+/* ------------------------------------------------------------------------
+ * Drivers.
+ * ------------------------------------------------------------------------
+ */
+typedef struct Driver Driver;
+
+/* What "migrate down" asks a driver to do. */
+typedef struct DownRequest
+{
+	int			steps;			/* number of versions to revert (default 1) */
+	const char *to_version;		/* or: revert everything applied after this */
+	const char *to_tag;			/* or: a tag recorded in the database */
+	bool		dry_run;		/* plan and run the checks, change nothing */
+	char	  **allow_loss;		/* objects whose data may be lost */
+	int			nallow_loss;
+	bool		accept_drift;
+	const char *plan_hash;		/* refuse if the plan differs from this */
+} DownRequest;
+
+typedef struct ApplyResult
+{
+	int			applied;		/* statements that ran in this call */
+	int64_t		elapsed_ns;
+	bool		failed;
+	char	   *error;
+	char	   *error_stmt;
+} ApplyResult;
+
+typedef struct DriverOps
+{
+	const char *name;			/* "postgres", "mysql", "sqlite" */
+	Dialect		dialect;
+	/* connect using d->url and d->opts; DRV_OK or DRV_ERROR (message logged) */
+	int			(*connect) (Driver *d);
+	void		(*close) (Driver *d);
+	/* take / release the runner lock; DRV_LOCKED after timeout_ms */
+	int			(*lock) (Driver *d, int timeout_ms);
+	void		(*unlock) (Driver *d);
+	/* make the bookkeeping ready (extension / tables); with create == false
+	 * only report whether it is there (*ready) and change nothing */
+	int			(*prepare) (Driver *d, bool create, bool *ready);
+	int			(*read_revisions) (Driver *d, RevisionList *out);
+	/* is the database empty of user objects?  *reason says what was found */
+	int			(*check_clean) (Driver *d, bool *clean, char **reason);
+	int			(*write_baseline) (Driver *d, const char *version, const char *description);
+	/* tx-mode all: one transaction around several apply_file calls */
+	int			(*begin_all) (Driver *d);
+	int			(*commit_all) (Driver *d);
+	int			(*rollback_all) (Driver *d);
+	/* apply statements [start, n) of f; records progress in the revisions
+	 * table as the mode requires; reports every statement */
+	int			(*apply_file) (Driver *d, const MigrationFile *f, TxMode mode, int start,
+							   Reporter *r, ApplyResult *res);
+	/* after a failure in tx-mode all: record the error outside the rolled
+	 * back transaction */
+	int			(*record_failure) (Driver *d, const MigrationFile *f, const ApplyResult *res);
+	/* compute and (unless dry_run) execute a revert, reporting as it goes */
+	int			(*down) (Driver *d, const DownRequest *req, Reporter *r);
+	/* "migrate set": make the revisions table say version is current */
+	int			(*set_version) (Driver *d, const char *version, const MigrationDir *dir);
+	/* record a tag for the current version */
+	int			(*tag) (Driver *d, const char *name);
+} DriverOps;
+
+struct Driver
+{
+	const DriverOps *ops;
+	const ConnUrl *url;
+	const Options *opts;
+	void	   *priv;			/* driver state (connection, ...) */
+};
+
+/* Each driver provides one init function (see STYLE.md rule 22). */
+extern void migrate_driver_init_postgres(Driver *d);
+extern void migrate_driver_init_mysql(Driver *d);
+extern void migrate_driver_init_sqlite(Driver *d);
+
+/* ------------------------------------------------------------------------
+ * Logging, in the manner of pg_log_error (common/logging.h): messages to
+ * stderr, data to stdout.  The primary message is lower case, no period;
+ * detail and hint are full sentences.
+ * ------------------------------------------------------------------------
+ */
+extern void log_error(const char *fmt,...) __attribute__((format(printf, 1, 2)));
+extern void log_error_detail(const char *fmt,...) __attribute__((format(printf, 1, 2)));
+extern void log_error_hint(const char *fmt,...) __attribute__((format(printf, 1, 2)));
+extern void log_warning(const char *fmt,...) __attribute__((format(printf, 1, 2)));
+extern void log_info(const char *fmt,...) __attribute__((format(printf, 1, 2)));
+extern void log_debug(const char *fmt,...) __attribute__((format(printf, 1, 2)));
+
+/* ------------------------------------------------------------------------
+ * Hashing (OpenSSL libcrypto): "h1:" + base64(sha256(...)).
+ * ------------------------------------------------------------------------
+ */
+/* hash of a byte string; out must hold 64 bytes */
+extern void hash_bytes(const void *data, size_t len, char out[64]);
+/* running hash of stmts[0..i], i.e. the state after statement i was applied */
+extern void hash_running(const StmtList *stmts, int i, char out[64]);
+
+#endif							/* MIGRATE_H */
