@@ -380,7 +380,7 @@ cli_usage(FILE *out, const char *topic)
 static void
 usage_error(CliArgs *a)
 {
-	fprintf(stderr, "Try \"migrate --help\" for more information.\n");
+	log_raw("Try \"migrate --help\" for more information.");
 	a->exit_now = EXIT_ERROR;
 }
 
@@ -571,7 +571,7 @@ cli_parse(int argc, char **argv, CliArgs *a)
 	memset(&longopts[k], 0, sizeof(longopts[k]));
 
 	opterr = 0;
-	optind = 1;
+	optind = 0;				/* glibc: start over (tests parse several times) */
 	while ((c = getopt_long(argc, argv, ":d:h:p:U:wWvV", longopts, NULL)) != -1)
 	{
 		Options    *o = &a->opts;
@@ -822,7 +822,7 @@ cli_parse(int argc, char **argv, CliArgs *a)
 	if (((C(a->command) & DB_CMDS) || (a->command == CMD_VALIDATE && a->opts.url)) &&
 		!build_connection(a))
 	{
-		a->exit_now = EXIT_ERROR;
+		usage_error(a);
 		goto done;
 	}
 
