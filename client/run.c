@@ -217,6 +217,9 @@ apply_items(Driver *d, const PendingPlan *p, const Options *o, Reporter *r)
 			{
 				int			code = res.failed ? EXIT_STEP_FAILED : exit_for(rc);
 
+				if (code == EXIT_ERROR && reporter_failures(r) > 0)
+					code = EXIT_STEP_FAILED;
+
 				if (rc != DRV_CONN_LOST)
 				{
 					d->ops->rollback_all(d);
@@ -243,6 +246,9 @@ apply_items(Driver *d, const PendingPlan *p, const Options *o, Reporter *r)
 		{
 			int			code = res.failed ? log_step_failure(it->file, &res) : exit_for(rc);
 
+			/* a failed check is a failed step too */
+			if (code == EXIT_ERROR && reporter_failures(r) > 0)
+				code = EXIT_STEP_FAILED;
 			free_result(&res);
 			return code;
 		}
