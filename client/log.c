@@ -148,6 +148,18 @@ log_info(const char *fmt,...)
 }
 
 void
+log_echo(const Driver *d, const char *sql)
+{
+	FILE	   *f = log_stream ? log_stream : stderr;
+
+	if (d == NULL || d->opts == NULL || !d->opts->echo || sql == NULL)
+		return;
+	fflush(stdout);
+	fprintf(f, "%s\n", sql);
+	fflush(f);
+}
+
+void
 log_debug(const char *fmt,...)
 {
 	va_list		ap;

@@ -78,7 +78,7 @@ static const OptDef opt_defs[] = {
 		C(CMD_APPLY) | C(CMD_DOWN) | C(CMD_STATUS) | C(CMD_HASH) | C(CMD_VALIDATE) | C(CMD_SET),
 		"DIR", "migration directory (default \"migrations\"); also file://DIR?format=FORMAT"},
 	{"revisions-schema", required_argument, OPT_REVISIONS_SCHEMA, DB_CMDS, "SCHEMA",
-	"schema of the revisions table (MySQL: database; ignored by SQLite)"},
+	"MySQL: database for the bookkeeping tables (default: the URL's)"},
 	{"dry-run", no_argument, OPT_DRY_RUN, C(CMD_APPLY) | C(CMD_DOWN), NULL,
 	"print what would run and change nothing"},
 	{"tx-mode", required_argument, OPT_TX_MODE, C(CMD_APPLY), "MODE",

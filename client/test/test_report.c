@@ -204,6 +204,26 @@ nothing(void **state)
 	free(s);
 }
 
+static void
+echo(void **state)
+{
+	Options		o;
+	Driver		d;
+	char	   *log;
+
+	memset(&o, 0, sizeof(o));
+	memset(&d, 0, sizeof(d));
+	d.opts = &o;
+	tu_log_start();
+	log_echo(&d, "SELECT 1");
+	o.echo = true;
+	log_echo(&d, "SELECT 2");
+	log_echo(NULL, "SELECT 3");
+	log = tu_log_stop();
+	assert_string_equal(log, "SELECT 2\n");
+	free(log);
+}
+
 int
 main(void)
 {
@@ -214,6 +234,7 @@ main(void)
 		cmocka_unit_test(json_escaping),
 		cmocka_unit_test(json_document),
 		cmocka_unit_test(nothing),
+		cmocka_unit_test(echo),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

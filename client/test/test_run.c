@@ -191,7 +191,7 @@ apply_dry_run_changes_nothing(void **state)
 	opts.baseline = "1";
 	assert_int_equal(run(cmd_apply), EXIT_OK);
 	/* no bookkeeping created, no baseline row, nothing applied */
-	assert_string_equal(fake->calls.data, "connect prepare(0) lock(10000) unlock close");
+	assert_string_equal(fake->calls.data, "connect prepare(0) close");
 	assert_false(fake->ready);
 	assert_int_equal(fake->revs.n, 0);
 	assert_string_equal(fake->executed.data, "");
@@ -482,7 +482,7 @@ status_text(void **state)
 	Revision   *r;
 
 	assert_int_equal(run(cmd_status), EXIT_OK);
-	assert_string_equal(fake->calls.data, "connect prepare(0) lock(10000) unlock close");
+	assert_string_equal(fake->calls.data, "connect prepare(0) close");
 	assert_string_equal(out,
 						"Migration Status: PENDING\n"
 						"  -- Current Version: No migration applied yet\n"
