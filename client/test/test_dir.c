@@ -448,10 +448,21 @@ directives(void **state)
 	assert_int_equal(parse("-- A comment first.\n--migrate:txmode file\nSELECT 1;", FORMAT_NATIVE, &f), 0);
 	assert_int_equal(f.txmode, TXMODE_FILE);
 	migration_file_free(&f);
-	/* after the first statement a directive is an ordinary comment */
-	assert_int_equal(parse("SELECT 1;\n-- migrate:txmode none\nSELECT 2;", FORMAT_NATIVE, &f), 0);
-	assert_int_equal(f.txmode, TXMODE_DEFAULT);
-	migration_file_free(&f);
+	/* after the first statement a directive is an ordinary comment, and
+	 * the user is told */
+	{
+		char	   *log;
+
+		tu_log_start();
+		assert_int_equal(parse("/* header */\n-- migrate:txmode none\nSELECT 2;\n-- just a comment\n",
+							   FORMAT_NATIVE, &f), 0);
+		log = tu_log_stop();
+		assert_int_equal(f.txmode, TXMODE_DEFAULT);
+		assert_string_equal(log, "migrate: warning: dir/1_x.sql:2: directive is ignored: "
+							"directives belong in the comment lines at the top of the file\n");
+		free(log);
+		migration_file_free(&f);
+	}
 	/* delimiter, with escapes */
 	assert_int_equal(parse("-- migrate:delimiter //\nSELECT 1; SELECT 2//\nSELECT 3//", FORMAT_NATIVE, &f), 0);
 	assert_int_equal(f.stmts.n, 2);
