@@ -223,7 +223,7 @@ extern void report_group(Reporter *r, const char *title);
 extern void report_check(Reporter *r, const char *sql);
 extern void report_stmt(Reporter *r, const char *sql);
 extern void report_note(Reporter *r, const char *text);	/* "-- note: ..." inside a group */
-extern void report_group_ok(Reporter *r, int64_t elapsed_ns);
+extern void report_group_ok(Reporter *r, int64_t elapsed_ns);	/* < 0: listed, not run */
 extern void report_group_error(Reporter *r, const char *stmt, const char *error);
 extern void report_check_failed(Reporter *r, const char *sql, const char *error);
 

@@ -169,7 +169,7 @@ dry_run_file(Reporter *r, const PendingItem *it)
 		for (k = 0; k < f->checks.n; k++)
 			report_check(r, f->checks.items[k].text);
 		report_note(r, "checks are not run in a dry run");
-		report_group_ok(r, 0);
+		report_group_ok(r, -1);
 	}
 	group_title(title, sizeof(title), "migrating", f->version);
 	report_group(r, title);
@@ -183,7 +183,7 @@ dry_run_file(Reporter *r, const PendingItem *it)
 	}
 	for (k = it->start; k < f->stmts.n; k++)
 		report_stmt(r, f->stmts.items[k].text);
-	report_group_ok(r, 0);
+	report_group_ok(r, -1);
 }
 
 static void

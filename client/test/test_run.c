@@ -215,6 +215,22 @@ apply_dry_run_changes_nothing(void **state)
 }
 
 static void
+apply_dry_run_checks(void **state)
+{
+	teardown(state);
+	mem_dir_init(&dir);
+	mem_dir_add(&dir, "1", "-- migrate:txtar\n-- checks.sql --\nSELECT true;\n-- migration.sql --\nSELECT 1;\n");
+	opts.dry_run = true;
+	assert_int_equal(run(cmd_apply), EXIT_OK);
+	assert_contains(out, "  -- checks before migrating version 1\n    -> SELECT true;\n"
+					"    -- note: checks are not run in a dry run\n\n  -- migrating version 1\n");
+	assert_null(strstr(out, "-- ok"));
+	opts.json = true;
+	assert_int_equal(run(cmd_apply), EXIT_OK);
+	assert_contains(out, "\"title\":\"checks before migrating version 1\",\"version\":\"1\",\"status\":\"planned\"");
+}
+
+static void
 apply_file_mode_failure(void **state)
 {
 	fake->fail_version = "2";
@@ -663,6 +679,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(apply_dirty_database, setup, teardown),
 		cmocka_unit_test_setup_teardown(apply_baseline, setup, teardown),
 		cmocka_unit_test_setup_teardown(apply_dry_run_changes_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(apply_dry_run_checks, setup, teardown),
 		cmocka_unit_test_setup_teardown(apply_file_mode_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(apply_none_mode_resume, setup, teardown),
 		cmocka_unit_test_setup_teardown(apply_refuses_changed_history, setup, teardown),
