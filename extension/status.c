@@ -46,10 +46,12 @@ PG_FUNCTION_INFO_V1(migrate_set_version);
 /*
  * migrate.version_key(version text) RETURNS bytea
  *
- * A byte string whose order is migrate_version_cmp's order: each run of
- * digits becomes 0x01, its length without leading zeros, and the digits;
- * any other byte is copied.  Digit runs therefore sort before other
- * characters, as in migrate_version_cmp.
+ * A byte string whose order is migrate_version_cmp's order (and the
+ * client's): each run of digits becomes the byte '0', the run's length
+ * without leading zeros, and the digits; any other byte is copied.  As no
+ * copied byte is a digit, a run compares with another character exactly as
+ * a digit would.  Ties ("1" and "01") are for the caller to break with the
+ * text itself.
  */
 Datum
 migrate_version_key(PG_FUNCTION_ARGS)
@@ -72,7 +74,7 @@ migrate_version_key(PG_FUNCTION_ARGS)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("version has a number longer than 255 digits")));
-			appendStringInfoChar(&buf, 0x01);
+			appendStringInfoChar(&buf, '0');
 			appendStringInfoChar(&buf, (char) (e - s));
 			appendBinaryStringInfo(&buf, s, e - s);
 			s = (char *) e;
@@ -276,7 +278,8 @@ migrate_is_clean(PG_FUNCTION_ARGS)
 	else if (count == 1)
 		values[1] = CStringGetTextDatum(psprintf("found %s", first));
 	else
-		values[1] = CStringGetTextDatum(psprintf("found %s and %d other objects", first, count - 1));
+		values[1] = CStringGetTextDatum(psprintf("found %s and %d other object%s",
+												 first, count - 1, count - 1 == 1 ? "" : "s"));
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
 

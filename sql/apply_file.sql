@@ -83,7 +83,7 @@ SELECT version, type, state, applied, total, error, error_stmt FROM migrate_stat
 SELECT to_regclass('t5') IS NULL AS t5_rolled_back;
 
 -- Versions sort naturally.
-SELECT v FROM unnest(ARRAY['10', '9', '1.10', '1.9', '1.9a', '20260101120000', 'v2', '01']) v
+SELECT v FROM unnest(ARRAY['10', '9', '1.10', '1.9', '1.9a', '1-9', '20260101120000', 'v2', '01', '1', '.5']) v
 ORDER BY migrate.version_key(v), v;
 
 DROP FUNCTION apply(text, text[], text[], int, text, text[]);
