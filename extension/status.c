@@ -18,6 +18,7 @@
 
 #include <ctype.h>
 
+#include "access/htup_details.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
@@ -35,6 +36,7 @@
 
 PG_FUNCTION_INFO_V1(migrate_version_key);
 PG_FUNCTION_INFO_V1(migrate_status);
+PG_FUNCTION_INFO_V1(migrate_list_revisions);
 PG_FUNCTION_INFO_V1(migrate_tag);
 PG_FUNCTION_INFO_V1(migrate_is_clean);
 PG_FUNCTION_INFO_V1(migrate_set_version);
@@ -162,6 +164,43 @@ migrate_status(PG_FUNCTION_ARGS)
 		nulls[9] = isnull;
 		if (!isnull)
 			values[9] = CStringGetTextDatum(mq_text(i, 9));
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	migrate_restore_user(&sw);
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/*
+ * migrate.list_revisions() RETURNS SETOF (version, description, type,
+ *		applied, total, executed_at, execution_time, error, error_stmt, hash,
+ *		partial_hashes)
+ *
+ * The revisions table in version order, for runners (who cannot read the
+ * table itself).
+ */
+Datum
+migrate_list_revisions(PG_FUNCTION_ARGS)
+{
+	static MigrateQuery q = {
+		"SELECT version, description, type, applied, total, executed_at, execution_time,"
+		" error, error_stmt, hash, partial_hashes FROM migrate.revisions"
+		" ORDER BY migrate.version_key(version), version",
+		0, {0}
+	};
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	OwnerSwitch sw;
+
+	InitMaterializedSRF(fcinfo, 0);
+	SPI_connect();
+	migrate_become_owner(&sw);
+	mq_exec(&q, NULL, NULL, true, 0);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		Datum		values[11];
+		bool		nulls[11];
+
+		heap_deform_tuple(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, values, nulls);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	migrate_restore_user(&sw);

@@ -153,14 +153,9 @@ CREATE FUNCTION migrate.list_revisions(OUT version pg_catalog.text, OUT descript
 		OUT execution_time bigint, OUT error pg_catalog.text, OUT error_stmt pg_catalog.text,
 		OUT hash pg_catalog.text, OUT partial_hashes pg_catalog.text[])
 	RETURNS SETOF record
-	LANGUAGE sql STABLE
+	LANGUAGE c STABLE
 	SET search_path = pg_catalog, pg_temp
-	BEGIN ATOMIC
-		SELECT r.version, r.description, r.type, r.applied, r.total, r.executed_at,
-			r.execution_time, r.error, r.error_stmt, r.hash, r.partial_hashes
-		FROM migrate.revisions r
-		ORDER BY migrate.version_key(r.version), r.version;
-	END;
+	AS 'MODULE_PATHNAME', 'migrate_list_revisions';
 COMMENT ON FUNCTION migrate.list_revisions() IS 'the revisions in version order, for the client';
 
 CREATE FUNCTION @extschema@.migrate_status(OUT version pg_catalog.text,
