@@ -496,21 +496,21 @@ build_connection(CliArgs *a)
 			log_error("%s", err);
 			log_error_hint("URLs look like postgres://user@host:5432/db, mysql://user@host:3306/db or sqlite://path/to/file.db.");
 			free(err);
-			return false;
+			goto fail;
 		}
 		if (a->url.dialect != DIALECT_POSTGRES &&
 			(pg_opts || a->opts.prompt_password != PROMPT_AUTO))
 		{
 			log_error("options -h, -p, -U, -w and -W only apply to PostgreSQL, not to a %s URL",
 					  dialect_name(a->url.dialect));
-			return false;
+			goto fail;
 		}
 		if (a->url.dialect == DIALECT_POSTGRES &&
 			url_pg_override(&a->url, a->pg_host, a->pg_port, a->pg_user, &err) != 0)
 		{
 			log_error("%s", err);
 			free(err);
-			return false;
+			goto fail;
 		}
 	}
 	else if (url_from_pg_options(a->pg_dbname, a->pg_host, a->pg_port, a->pg_user,
@@ -518,7 +518,7 @@ build_connection(CliArgs *a)
 	{
 		log_error("%s", err);
 		free(err);
-		return false;
+		goto fail;
 	}
 	a->have_url = true;
 	if (a->url.password && a->url.password[0])
@@ -527,6 +527,10 @@ build_connection(CliArgs *a)
 		log_error_hint("For PostgreSQL, use ~/.pgpass or the PGPASSWORD environment variable instead.");
 	}
 	return true;
+
+fail:
+	url_free(&a->url);
+	return false;
 }
 
 void
