@@ -1228,6 +1228,7 @@ dir_load(const char *path, DirFormat format, Dialect dialect, bool verify_sum,
 	if (verify_sum && sum_verify_dir(path, entries, n, &out->sum_path) != 0)
 	{
 		dir_entries_free(entries, n);
+		dir_free(out);
 		return -1;
 	}
 	out->files = xcalloc(n ? n : 1, sizeof(MigrationFile));

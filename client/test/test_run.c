@@ -544,6 +544,37 @@ status_text(void **state)
 }
 
 static void
+status_after_rollback(void **state)
+{
+	Revision   *r;
+
+	/* --tx-mode all failed in file 2: file 1 was rolled back with it */
+	fake->ready = true;
+	r = fake_add("2", REV_APPLIED, 0, 2, dir_find(&dir, "2")->hash);
+	r->error = xstrdup("ERROR: boom");
+	r->error_stmt = xstrdup("INSERT INTO b VALUES (1);");
+	assert_int_equal(run(cmd_status), EXIT_OK);
+	assert_string_equal(out,
+						"Migration Status: PENDING\n"
+						"  -- Current Version: No migration applied yet\n"
+						"  -- Next Version:    1\n"
+						"  -- Executed Files:  0\n"
+						"  -- Pending Files:   3\n"
+						"       1_v1.sql\n"
+						"       2_v2.sql\n"
+						"       3_v3.sql\n"
+						"\n"
+						"Last migration attempt had errors:\n"
+						"  -- SQL:   INSERT INTO b VALUES (1);\n"
+						"  -- ERROR: ERROR: boom\n");
+	/* once file 1 is in, file 2 is next, with all its statements left */
+	fake_add("1", REV_APPLIED, 1, 1, dir_find(&dir, "1")->hash);
+	assert_int_equal(run(cmd_status), EXIT_OK);
+	assert_contains(out, "  -- Current Version: 1\n  -- Next Version:    2 (2 statements left)\n"
+					"  -- Executed Files:  1\n");
+}
+
+static void
 status_problem_and_json(void **state)
 {
 	fake->ready = true;
@@ -695,6 +726,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(down_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(down_check_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(status_text, setup, teardown),
+		cmocka_unit_test_setup_teardown(status_after_rollback, setup, teardown),
 		cmocka_unit_test_setup_teardown(status_problem_and_json, setup, teardown),
 		cmocka_unit_test_setup_teardown(set_and_tag, setup, teardown),
 		cmocka_unit_test_setup_teardown(missing_driver_and_directory, setup, teardown),
