@@ -184,11 +184,33 @@ typedef struct Options
 	bool		json;			/* --format json */
 	bool		echo;			/* --echo: print SQL sent to the server */
 	int			verbose;
+	/* password prompting: PROMPT_* (-w never, -W always, default when needed) */
+	int			prompt_password;
 } Options;
+
+#define PROMPT_AUTO			0
+#define PROMPT_NEVER		1	/* -w / --no-password */
+#define PROMPT_ALWAYS		2	/* -W / --password */
 
 /* ------------------------------------------------------------------------
  * Output.  The core owns the presentation (text or JSON); drivers report
  * what they do through these calls and never print to stdout themselves.
+ *
+ * Who calls what:
+ *	- apply: the core prints the header and the footer.  Inside apply_file
+ *	  the driver reports the groups of that file: when f->checks has
+ *	  statements, report_group("checks before migrating version V"),
+ *	  report_check per assertion and report_group_ok or
+ *	  report_check_failed; then report_group("migrating version V"),
+ *	  report_stmt before each statement it executes (statements below
+ *	  `start` are not reported), and finally report_group_ok(elapsed) or
+ *	  report_group_error(failing statement, error text).
+ *	- down: the driver calls report_down_header once it knows the target,
+ *	  then for each version "checks before reverting version V" /
+ *	  "reverting version V" groups the same way; the core prints the footer.
+ *	  When nothing is to be reverted the driver reports nothing and returns
+ *	  DRV_OK; the core then prints "Nothing to revert".
+ *	- Titles are given without the leading "-- ".
  * ------------------------------------------------------------------------
  */
 typedef struct Reporter Reporter;
@@ -201,7 +223,7 @@ extern void report_group(Reporter *r, const char *title);
 extern void report_check(Reporter *r, const char *sql);
 extern void report_stmt(Reporter *r, const char *sql);
 extern void report_note(Reporter *r, const char *text);	/* "-- note: ..." inside a group */
-extern void report_group_ok(Reporter *r, int64_t elapsed_ns);
+extern void report_group_ok(Reporter *r, int64_t elapsed_ns);	/* < 0: listed, not run */
 extern void report_group_error(Reporter *r, const char *stmt, const char *error);
 extern void report_check_failed(Reporter *r, const char *sql, const char *error);
 
@@ -222,8 +244,15 @@ typedef struct DownRequest
 	int			nallow_loss;
 	bool		accept_drift;
 	const char *plan_hash;		/* refuse if the plan differs from this */
+	/* the migration directory when one was given or found (verified), for
+	 * drivers that use hand-written down sections; may be NULL */
+	const struct MigrationDir *dir;
 } DownRequest;
 
+/*
+ * Filled by apply_file.  error and error_stmt are malloc'd (the core frees
+ * them); elapsed_ns is the time the call spent executing.
+ */
 typedef struct ApplyResult
 {
 	int			applied;		/* statements that ran in this call */
@@ -240,14 +269,22 @@ typedef struct DriverOps
 	/* connect using d->url and d->opts; DRV_OK or DRV_ERROR (message logged) */
 	int			(*connect) (Driver *d);
 	void		(*close) (Driver *d);
-	/* take / release the runner lock; DRV_LOCKED after timeout_ms */
+	/* take / release the runner lock; DRV_LOCKED after timeout_ms (the core
+	 * reports it).  Not called when prepare(create=false) found no
+	 * bookkeeping: there are no revisions to protect then */
 	int			(*lock) (Driver *d, int timeout_ms);
 	void		(*unlock) (Driver *d);
 	/* make the bookkeeping ready (extension / tables); with create == false
 	 * only report whether it is there (*ready) and change nothing */
 	int			(*prepare) (Driver *d, bool create, bool *ready);
+	/* every row (any order: the core sorts them); all strings and arrays
+	 * malloc'd, one allocation each, freed by the core with free() */
 	int			(*read_revisions) (Driver *d, RevisionList *out);
-	/* is the database empty of user objects?  *reason says what was found */
+	/* is the database empty of user objects?  *reason says what was found
+	 * (malloc'd).  Called when there are no revisions, possibly before the
+	 * bookkeeping exists (an apply dry run on a fresh database calls it
+	 * after prepare(create=false) found nothing), so it must not need the
+	 * bookkeeping; the bookkeeping itself does not count as user objects */
 	int			(*check_clean) (Driver *d, bool *clean, char **reason);
 	int			(*write_baseline) (Driver *d, const char *version, const char *description);
 	/* tx-mode all: one transaction around several apply_file calls */
@@ -255,7 +292,13 @@ typedef struct DriverOps
 	int			(*commit_all) (Driver *d);
 	int			(*rollback_all) (Driver *d);
 	/* apply statements [start, n) of f; records progress in the revisions
-	 * table as the mode requires; reports every statement */
+	 * table as the mode requires; reports every statement.  mode is the
+	 * effective mode of this file: TXMODE_FILE (own transaction),
+	 * TXMODE_NONE (no transaction, progress recorded per statement) or
+	 * TXMODE_ALL (inside begin_all; no transaction of its own).  Returns
+	 * DRV_OK, or DRV_ERROR with res->failed set when a statement failed
+	 * (res->error, res->error_stmt), DRV_ERROR without it for other
+	 * errors, DRV_CONN_LOST */
 	int			(*apply_file) (Driver *d, const MigrationFile *f, TxMode mode, int start,
 							   Reporter *r, ApplyResult *res);
 	/* after a failure in tx-mode all: record the error outside the rolled
@@ -294,6 +337,9 @@ extern void log_error_hint(const char *fmt,...) __attribute__((format(printf, 1,
 extern void log_warning(const char *fmt,...) __attribute__((format(printf, 1, 2)));
 extern void log_info(const char *fmt,...) __attribute__((format(printf, 1, 2)));
 extern void log_debug(const char *fmt,...) __attribute__((format(printf, 1, 2)));
+/* --echo: drivers pass every SQL text they send; printed on stderr when
+ * d->opts->echo is set, nothing otherwise */
+extern void log_echo(const Driver *d, const char *sql);
 
 /* ------------------------------------------------------------------------
  * Hashing (OpenSSL libcrypto): "h1:" + base64(sha256(...)).

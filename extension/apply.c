@@ -100,6 +100,8 @@ typedef struct Outcome
 	char	   *hint;
 	char	   *search_path_after;
 	int64		elapsed_ns;
+	int			failed_check;	/* index of the failing check, -1 none */
+	int64		checks_ns;		/* time the checks took */
 } Outcome;
 
 static int64
@@ -549,6 +551,8 @@ typedef struct FileRun
 	bool		statements;		/* false: begin_file (checks only) */
 	const char *failing_stmt;
 	int			failing_index;
+	int			failed_check;
+	int64		checks_ns;
 	int64		unit;
 } FileRun;
 
@@ -566,6 +570,9 @@ file_run(void *arg, Outcome *o)
 	/* checks first, as the runner, under its search_path */
 	if (a->checks_arr != NULL)
 	{
+		instr_time	start;
+
+		INSTR_TIME_SET_CURRENT(start);
 		nest = enter_user_path(a->search_path);
 		PG_TRY();
 		{
@@ -574,11 +581,15 @@ file_run(void *arg, Outcome *o)
 		PG_CATCH();
 		{
 			if (check_failed >= 0)
+			{
 				run->failing_stmt = list_nth(migrate_text_list(a->checks_arr), check_failed);
+				run->failed_check = check_failed;
+			}
 			PG_RE_THROW();
 		}
 		PG_END_TRY();
 		AtEOXact_GUC(false, nest);
+		run->checks_ns = elapsed_since(start);
 	}
 	if (!run->statements)
 		return;
@@ -672,7 +683,7 @@ set_text(Datum *values, bool *nulls, int i, const char *s)
  *		checks text[], down text[], start int, mode text, search_path text,
  *		operator_version text)
  *	RETURNS (ok, applied, total, failed_index, error, error_stmt, sqlstate,
- *		detail, hint, elapsed_ns)
+ *		detail, hint, elapsed_ns, failed_check, checks_ns)
  *
  * Applies statements [start, n) of a file as one unit in a subtransaction
  * of the caller's transaction.  Invalid calls (a version already applied,
@@ -689,8 +700,8 @@ migrate_apply_file(PG_FUNCTION_ARGS)
 	char	   *mode;
 	instr_time	start;
 	OwnerSwitch sw;
-	Datum		values[10];
-	bool		nulls[10];
+	Datum		values[12];
+	bool		nulls[12];
 
 	INSTR_TIME_SET_CURRENT(start);
 	file_args_from_call(fcinfo, &a, 9, 10);
@@ -712,6 +723,7 @@ migrate_apply_file(PG_FUNCTION_ARGS)
 	run.args = &a;
 	run.statements = true;
 	run.failing_index = -1;
+	run.failed_check = -1;
 
 	SPI_connect();
 	migrate_become_owner(&sw);
@@ -751,13 +763,18 @@ migrate_apply_file(PG_FUNCTION_ARGS)
 	set_text(values, nulls, 7, o.detail);
 	set_text(values, nulls, 8, o.hint);
 	values[9] = Int64GetDatum(o.elapsed_ns);
+	if (run.failed_check >= 0 && !o.ok)
+		values[10] = Int32GetDatum(run.failed_check);
+	else
+		nulls[10] = true;
+	values[11] = Int64GetDatum(run.checks_ns);
 	PG_RETURN_DATUM(outcome_tuple(fcinfo, values, nulls));
 }
 
 /*
  * migrate.begin_file(version, description, hash, content, statements,
  *		checks, down, start, search_path, operator_version)
- *	RETURNS (ok, failed_index, error, error_stmt, sqlstate, detail, hint)
+ *	RETURNS (ok, failed_check, error, error_stmt, sqlstate, detail, hint, checks_ns)
  *
  * txmode none: records the attempt (the revisions row and the file's
  * text), verifies the applied prefix and runs the checks.  A failing check
@@ -771,8 +788,8 @@ migrate_begin_file(PG_FUNCTION_ARGS)
 	Outcome		o;
 	OwnerSwitch sw;
 	instr_time	start;
-	Datum		values[7];
-	bool		nulls[7];
+	Datum		values[8];
+	bool		nulls[8];
 
 	INSTR_TIME_SET_CURRENT(start);
 	file_args_from_call(fcinfo, &a, 8, 9);
@@ -783,6 +800,7 @@ migrate_begin_file(PG_FUNCTION_ARGS)
 	run.args = &a;
 	run.statements = false;
 	run.failing_index = -1;
+	run.failed_check = -1;
 
 	SPI_connect();
 	migrate_become_owner(&sw);
@@ -799,12 +817,16 @@ migrate_begin_file(PG_FUNCTION_ARGS)
 
 	memset(nulls, 0, sizeof(nulls));
 	values[0] = BoolGetDatum(o.ok);
-	nulls[1] = true;
+	if (run.failed_check >= 0 && !o.ok)
+		values[1] = Int32GetDatum(run.failed_check);
+	else
+		nulls[1] = true;
 	set_text(values, nulls, 2, o.error);
 	set_text(values, nulls, 3, o.error_stmt);
 	set_text(values, nulls, 4, o.sqlstate);
 	set_text(values, nulls, 5, o.detail);
 	set_text(values, nulls, 6, o.hint);
+	values[7] = Int64GetDatum(run.checks_ns);
 	PG_RETURN_DATUM(outcome_tuple(fcinfo, values, nulls));
 }
 

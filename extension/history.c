@@ -377,8 +377,9 @@ migrate_object_id(const ObjectAddress *addr, bool create)
 	return id;
 }
 
-void
-migrate_object_repoint(int64 id, const ObjectAddress *addr)
+/* callers are connected to SPI and run as the owner */
+static void
+registry_repoint(int64 id, const ObjectAddress *addr)
 {
 	static MigrateQuery q = {
 		"UPDATE migrate.objects SET classid = $2, objid = $3, objsubid = $4, dropped_unit = NULL,"
@@ -388,7 +389,6 @@ migrate_object_repoint(int64 id, const ObjectAddress *addr)
 	char	   *identity = migrate_image_identity(addr);
 	Datum		values[5];
 	char		nulls[5] = "     ";
-	OwnerSwitch sw;
 
 	values[0] = Int64GetDatum(id);
 	values[1] = ObjectIdGetDatum(addr->classId);
@@ -398,9 +398,17 @@ migrate_object_repoint(int64 id, const ObjectAddress *addr)
 		values[4] = CStringGetTextDatum(identity);
 	else
 		nulls[4] = 'n';
+	mq_exec(&q, values, nulls, false, 0);
+}
+
+void
+migrate_object_repoint(int64 id, const ObjectAddress *addr)
+{
+	OwnerSwitch sw;
+
 	SPI_connect();
 	migrate_become_owner(&sw);
-	mq_exec(&q, values, nulls, false, 0);
+	registry_repoint(id, addr);
 	migrate_restore_user(&sw);
 	SPI_finish();
 }
@@ -1109,6 +1117,157 @@ make_item(const ObjectAddress *a, ImageItem *item)
 	return true;
 }
 
+/*
+ * Sub-objects that PostgreSQL re-creates under a new OID without reporting
+ * a drop (ALTER COLUMN TYPE rebuilds the indexes and constraints on the
+ * column; REINDEX CONCURRENTLY swaps indexes) would otherwise stay in the
+ * registry at an OID that no longer exists.  Before storing a closure, the
+ * registered sub-objects of its top-level objects are checked: one whose
+ * OID is gone is re-pointed at the live object of the same kind and
+ * identity when there is one (it is the same object, rebuilt), and
+ * recorded as dropped by this unit otherwise.
+ */
+typedef struct RebuiltKey
+{
+	char		name[NAMEDATALEN * 4];
+} RebuiltKey;
+
+typedef struct RebuiltEntry
+{
+	RebuiltKey	key;
+	ObjectAddress addr;
+} RebuiltEntry;
+
+static void
+rebuilt_key(RebuiltKey *k, const char *kind, const char *identity)
+{
+	memset(k, 0, sizeof(*k));
+	snprintf(k->name, sizeof(k->name), "%s|%s", kind, identity);
+}
+
+/*
+ * Can the registry row id take over the live object at addr?  Yes when addr
+ * is not registered, or was registered by this very unit (its touches were
+ * recorded under a new id while the statement ran; they move to id and the
+ * new row goes).
+ */
+static bool
+registry_merge_into(int64 id, const ObjectAddress *addr, int64 unit_id)
+{
+	static MigrateQuery created = {
+		"SELECT created_unit FROM migrate.objects WHERE id OPERATOR(pg_catalog.=) $1",
+		1, {INT8OID}
+	};
+	static MigrateQuery move = {
+		"UPDATE migrate.touches SET object = $2 WHERE object OPERATOR(pg_catalog.=) $1",
+		2, {INT8OID, INT8OID}
+	};
+	static MigrateQuery del = {
+		"DELETE FROM migrate.objects WHERE id OPERATOR(pg_catalog.=) $1"
+		" AND NOT EXISTS (SELECT FROM migrate.images i WHERE i.object OPERATOR(pg_catalog.=) $1)"
+		" AND NOT EXISTS (SELECT FROM migrate.objects c WHERE c.parent OPERATOR(pg_catalog.=) $1)",
+		1, {INT8OID}
+	};
+	int64		other = registry_get(addr, NULL, NULL, false);
+	Datum		v[2];
+
+	if (other == 0)
+		return true;
+	v[0] = Int64GetDatum(other);
+	mq_exec(&created, v, NULL, true, 1);
+	if (mq_int64(0, 1, -1) != unit_id)
+		return false;
+	mq_exec(&del, v, NULL, false, 0);
+	if (SPI_processed == 0)
+		return false;
+	v[1] = Int64GetDatum(id);
+	mq_exec(&move, v, NULL, false, 0);
+	return true;
+}
+
+static void
+reconcile_rebuilt(int64 unit_id, Closure *c)
+{
+	static MigrateQuery children = {
+		"SELECT id, classid, objid, objsubid, kind, identity FROM migrate.objects"
+		" WHERE parent OPERATOR(pg_catalog.=) $1 AND dropped_unit IS NULL",
+		1, {INT8OID}
+	};
+	HASHCTL		ctl;
+	HTAB	   *byname;
+	ListCell   *lc;
+	List	   *parents = NIL;
+	OwnerSwitch sw;
+
+	ctl.keysize = sizeof(RebuiltKey);
+	ctl.entrysize = sizeof(RebuiltEntry);
+	ctl.hcxt = CurrentMemoryContext;
+	byname = hash_create("migrate rebuilt", 64, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	foreach(lc, c->order)
+	{
+		ObjectAddress *a = lfirst(lc);
+		ObjectAddress parent = migrate_image_parent(a);
+		const char *kind;
+		char	   *identity;
+		RebuiltKey	key;
+		RebuiltEntry *e;
+		bool		found;
+
+		if (!OidIsValid(parent.classId))
+		{
+			parents = lappend(parents, a);
+			continue;
+		}
+		if (a->classId == RelationRelationId && a->objectSubId > 0)
+			continue;			/* columns keep their attnum */
+		kind = migrate_image_kind(a);
+		identity = kind ? migrate_image_identity(a) : NULL;
+		if (identity == NULL)
+			continue;
+		rebuilt_key(&key, kind, identity);
+		e = hash_search(byname, &key, HASH_ENTER, &found);
+		e->addr = *a;
+	}
+
+	migrate_become_owner(&sw);
+	foreach(lc, parents)
+	{
+		int64		pid = registry_get((ObjectAddress *) lfirst(lc), NULL, NULL, false);
+		Datum		v[1];
+		SPITupleTable *tt;
+		uint64		n;
+
+		if (pid == 0)
+			continue;
+		v[0] = Int64GetDatum(pid);
+		mq_exec(&children, v, NULL, true, 0);
+		tt = SPI_tuptable;
+		n = SPI_processed;
+		for (uint64 i = 0; i < n; i++)
+		{
+			bool		isnull;
+			int64		id = DatumGetInt64(SPI_getbinval(tt->vals[i], tt->tupdesc, 1, &isnull));
+			ObjectAddress old;
+			RebuiltKey	key;
+			RebuiltEntry *e;
+
+			old.classId = DatumGetObjectId(SPI_getbinval(tt->vals[i], tt->tupdesc, 2, &isnull));
+			old.objectId = DatumGetObjectId(SPI_getbinval(tt->vals[i], tt->tupdesc, 3, &isnull));
+			old.objectSubId = DatumGetInt32(SPI_getbinval(tt->vals[i], tt->tupdesc, 4, &isnull));
+			if (migrate_image_kind(&old) != NULL)
+				continue;		/* still there */
+			rebuilt_key(&key, SPI_getvalue(tt->vals[i], tt->tupdesc, 5),
+						SPI_getvalue(tt->vals[i], tt->tupdesc, 6));
+			e = hash_search(byname, &key, HASH_FIND, NULL);
+			if (e != NULL && registry_merge_into(id, &e->addr, unit_id))
+				registry_repoint(id, &e->addr);
+			else
+				registry_mark_dropped(id, unit_id);
+		}
+	}
+	migrate_restore_user(&sw);
+}
+
 #define IMAGE_BATCH 128
 
 /* image the objects of a closure, in batches, and store what changed */
@@ -1121,6 +1280,7 @@ store_closure(int64 unit_id, Closure *c)
 	ImageItem  *items = palloc(sizeof(ImageItem) * IMAGE_BATCH);
 	ListCell   *lc = list_head(c->order);
 
+	reconcile_rebuilt(unit_id, c);
 	while (lc != NULL)
 	{
 		int			n = 0;

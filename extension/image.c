@@ -563,11 +563,49 @@ migrate_image_hash(Jsonb *image)
 }
 
 /*
- * Images are read under an empty search_path and with a snapshot that
- * sees everything the current transaction did so far: the deparse
+ * Images are read under fixed settings, so that the same object gives the
+ * same text whatever the session's settings are: an empty search_path
+ * (user objects come out qualified), and the output settings pg_dump pins
+ * (dates, intervals, floats, bytea, time zone, identifier quoting).  The
+ * snapshot sees everything the current transaction did so far: deparse
  * functions that query the catalog through SPI (pg_get_viewdef) use the
  * active snapshot, which in an event trigger predates the command.
  */
+static int	image_depth = 0;
+
+static const char *const image_settings[][2] = {
+	{"search_path", ""},
+	{"DateStyle", "ISO, YMD"},
+	{"IntervalStyle", "postgres"},
+	{"extra_float_digits", "3"},
+	{"bytea_output", "hex"},
+	{"TimeZone", "UTC"},
+	{"quote_all_identifiers", "off"},
+};
+
+/* an error inside an image batch leaves it: forget the depth on abort */
+static void
+image_xact_callback(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+		image_depth = 0;
+}
+
+static void
+image_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					   SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		image_depth = 0;
+}
+
+void
+migrate_image_init(void)
+{
+	RegisterXactCallback(image_xact_callback, NULL);
+	RegisterSubXactCallback(image_subxact_callback, NULL);
+}
+
 int
 migrate_image_enter(void)
 {
@@ -582,14 +620,17 @@ migrate_image_enter(void)
 	else
 		PushActiveSnapshot(GetTransactionSnapshot());
 	nestlevel = NewGUCNestLevel();
-	(void) set_config_option("search_path", "", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
+	for (int i = 0; i < lengthof(image_settings); i++)
+		(void) set_config_option(image_settings[i][0], image_settings[i][1],
+								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	image_depth++;
 	return nestlevel;
 }
 
 void
 migrate_image_leave(int nestlevel)
 {
+	image_depth--;
 	AtEOXact_GUC(false, nestlevel);
 	PopActiveSnapshot();
 }
@@ -1487,7 +1528,7 @@ migrate_image_object(const ObjectAddress *addr)
 	int			nestlevel = -1;
 	Jsonb	   *result;
 
-	if (namespace_search_path == NULL || namespace_search_path[0] != '\0')
+	if (image_depth == 0)
 		nestlevel = migrate_image_enter();
 
 	jw_init(&w);

@@ -83,11 +83,17 @@ extern Jsonb *migrate_image_object(const ObjectAddress *addr);
 extern char *migrate_image_hash(Jsonb *image);
 
 /*
- * Run a batch of migrate_image_object calls under an empty search_path:
- * enter returns a GUC nest level to pass to leave.
+ * Run a batch of migrate_image_object calls under the fixed settings images
+ * are read with (empty search_path, ISO dates, UTC, ...) and a snapshot
+ * that sees the transaction's own changes: enter returns a GUC nest level
+ * to pass to leave.  migrate_image_object enters by itself when called
+ * outside a batch.
  */
 extern int	migrate_image_enter(void);
 extern void migrate_image_leave(int nestlevel);
+
+/* register the callbacks that reset the batch state on abort (_PG_init) */
+extern void migrate_image_init(void);
 
 /*
  * The object a sub-object belongs to: a column, table constraint, index or

@@ -117,7 +117,7 @@ report_timeout(int timeout_ms)
 			 errmsg("could not obtain the migration lock within %d ms", timeout_ms),
 			 detail ? errdetail_internal("%s", detail)
 			 : errdetail("The holder released it while this message was being prepared."),
-			 errhint("Another migration runner is working on this database; wait for it to finish or raise --lock-timeout.")));
+			 errhint("Another migration runner is working on this database; wait for it to finish, or wait longer (--lock-timeout).")));
 }
 
 /*

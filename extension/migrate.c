@@ -27,6 +27,7 @@
 #include "utils/guc.h"
 
 #include "history.h"
+#include "image.h"
 
 PG_MODULE_MAGIC;
 
@@ -49,6 +50,7 @@ _PG_init(void)
 							 NULL, NULL, NULL);
 	MarkGUCPrefixReserved("migrate");
 	migrate_history_init();
+	migrate_image_init();
 }
 
 /*

@@ -18,6 +18,7 @@
 
 #include <ctype.h>
 
+#include "access/htup_details.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
@@ -35,6 +36,7 @@
 
 PG_FUNCTION_INFO_V1(migrate_version_key);
 PG_FUNCTION_INFO_V1(migrate_status);
+PG_FUNCTION_INFO_V1(migrate_list_revisions);
 PG_FUNCTION_INFO_V1(migrate_tag);
 PG_FUNCTION_INFO_V1(migrate_is_clean);
 PG_FUNCTION_INFO_V1(migrate_set_version);
@@ -46,10 +48,12 @@ PG_FUNCTION_INFO_V1(migrate_set_version);
 /*
  * migrate.version_key(version text) RETURNS bytea
  *
- * A byte string whose order is migrate_version_cmp's order: each run of
- * digits becomes 0x01, its length without leading zeros, and the digits;
- * any other byte is copied.  Digit runs therefore sort before other
- * characters, as in migrate_version_cmp.
+ * A byte string whose order is migrate_version_cmp's order (and the
+ * client's): each run of digits becomes the byte '0', the run's length
+ * without leading zeros, and the digits; any other byte is copied.  As no
+ * copied byte is a digit, a run compares with another character exactly as
+ * a digit would.  Ties ("1" and "01") are for the caller to break with the
+ * text itself.
  */
 Datum
 migrate_version_key(PG_FUNCTION_ARGS)
@@ -72,7 +76,7 @@ migrate_version_key(PG_FUNCTION_ARGS)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("version has a number longer than 255 digits")));
-			appendStringInfoChar(&buf, 0x01);
+			appendStringInfoChar(&buf, '0');
 			appendStringInfoChar(&buf, (char) (e - s));
 			appendBinaryStringInfo(&buf, s, e - s);
 			s = (char *) e;
@@ -160,6 +164,43 @@ migrate_status(PG_FUNCTION_ARGS)
 		nulls[9] = isnull;
 		if (!isnull)
 			values[9] = CStringGetTextDatum(mq_text(i, 9));
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	migrate_restore_user(&sw);
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/*
+ * migrate.list_revisions() RETURNS SETOF (version, description, type,
+ *		applied, total, executed_at, execution_time, error, error_stmt, hash,
+ *		partial_hashes)
+ *
+ * The revisions table in version order, for runners (who cannot read the
+ * table itself).
+ */
+Datum
+migrate_list_revisions(PG_FUNCTION_ARGS)
+{
+	static MigrateQuery q = {
+		"SELECT version, description, type, applied, total, executed_at, execution_time,"
+		" error, error_stmt, hash, partial_hashes FROM migrate.revisions"
+		" ORDER BY migrate.version_key(version), version",
+		0, {0}
+	};
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	OwnerSwitch sw;
+
+	InitMaterializedSRF(fcinfo, 0);
+	SPI_connect();
+	migrate_become_owner(&sw);
+	mq_exec(&q, NULL, NULL, true, 0);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		Datum		values[11];
+		bool		nulls[11];
+
+		heap_deform_tuple(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, values, nulls);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	migrate_restore_user(&sw);
@@ -276,7 +317,8 @@ migrate_is_clean(PG_FUNCTION_ARGS)
 	else if (count == 1)
 		values[1] = CStringGetTextDatum(psprintf("found %s", first));
 	else
-		values[1] = CStringGetTextDatum(psprintf("found %s and %d other objects", first, count - 1));
+		values[1] = CStringGetTextDatum(psprintf("found %s and %d other object%s",
+												 first, count - 1, count - 1 == 1 ? "" : "s"));
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
 

@@ -400,8 +400,8 @@ migrate_running_hash(List *statements, int upto)
  * Versions
  * ------------------------------------------------------------------------
  */
-int
-migrate_version_cmp(const char *a, const char *b)
+static int
+natural_cmp(const char *a, const char *b)
 {
 	while (*a && *b)
 	{
@@ -442,6 +442,18 @@ migrate_version_cmp(const char *a, const char *b)
 	if (*b)
 		return -1;
 	return 0;
+}
+
+/* total order: natural order, then byte order ("01" before "1") */
+int
+migrate_version_cmp(const char *a, const char *b)
+{
+	int			c = natural_cmp(a, b);
+
+	if (c != 0)
+		return c;
+	c = strcmp(a, b);
+	return c < 0 ? -1 : (c > 0 ? 1 : 0);
 }
 
 /* ------------------------------------------------------------------------

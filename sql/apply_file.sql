@@ -7,9 +7,9 @@ CREATE EXTENSION migrate;
 CREATE FUNCTION apply(v text, stmts text[], checks text[] DEFAULT NULL, start int DEFAULT 0,
 		hash text DEFAULT 'h1:test', down text[] DEFAULT NULL)
 	RETURNS TABLE (ok boolean, applied int, total int, failed_index int, error text,
-		error_stmt text, sqlstate text, hint text)
+		error_stmt text, sqlstate text, hint text, failed_check int)
 	LANGUAGE sql AS $$
-	SELECT ok, applied, total, failed_index, error, error_stmt, sqlstate, hint
+	SELECT ok, applied, total, failed_index, error, error_stmt, sqlstate, hint, failed_check
 	FROM migrate.apply_file(v, 'file ' || v, hash, array_to_string(stmts, E'\n'), stmts, checks,
 		down, start, 'file', 'public', 'regress')
 $$;
@@ -50,7 +50,7 @@ SELECT ok, error, sqlstate, hint FROM apply('3', ARRAY['COPY users FROM STDIN;']
 SELECT ok, error, error_stmt FROM apply('3', ARRAY['CREATE TABLE t3 (id int', 'SELECT 1;']);
 
 -- txtar checks run first; each must return true.
-SELECT ok, failed_index, error, error_stmt, sqlstate FROM apply('3', ARRAY['CREATE TABLE t3 (id int);'],
+SELECT ok, failed_index, failed_check, error, error_stmt, sqlstate FROM apply('3', ARRAY['CREATE TABLE t3 (id int);'],
 	checks => ARRAY['SELECT true', 'SELECT NOT EXISTS (SELECT FROM users)', 'SELECT count(*) = 1 FROM users']);
 SELECT ok, error, error_stmt FROM apply('3', ARRAY['CREATE TABLE t3 (id int);'], checks => ARRAY['SELECT 1']);
 SELECT ok, error, error_stmt FROM apply('3', ARRAY['CREATE TABLE t3 (id int);'], checks => ARRAY['SELECT 1/0 = 1']);
@@ -83,7 +83,7 @@ SELECT version, type, state, applied, total, error, error_stmt FROM migrate_stat
 SELECT to_regclass('t5') IS NULL AS t5_rolled_back;
 
 -- Versions sort naturally.
-SELECT v FROM unnest(ARRAY['10', '9', '1.10', '1.9', '1.9a', '20260101120000', 'v2', '01']) v
+SELECT v FROM unnest(ARRAY['10', '9', '1.10', '1.9', '1.9a', '1-9', '20260101120000', 'v2', '01', '1', '.5']) v
 ORDER BY migrate.version_key(v), v;
 
 DROP FUNCTION apply(text, text[], text[], int, text, text[]);

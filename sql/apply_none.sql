@@ -5,7 +5,7 @@ DROP EXTENSION IF EXISTS migrate;
 CREATE EXTENSION migrate;
 
 -- begin_file records the attempt and runs the checks.
-SELECT * FROM migrate.begin_file('1', 'none', 'h1:one', 'x',
+SELECT ok, failed_check, error, error_stmt FROM migrate.begin_file('1', 'none', 'h1:one', 'x',
 	ARRAY['CREATE TABLE n1 (id int);', 'INSERT INTO n1 VALUES (1);', 'CREATE INDEX CONCURRENTLY n1_id ON n1 (id);',
 	      'ALTER TABLE n1 ADD COLUMN v text;', 'VACUUM n1;', 'ALTER TABLE n1 ADD COLUMN w int;'],
 	ARRAY['SELECT true'], NULL, 0, 'public', 'regress');
@@ -52,14 +52,14 @@ SELECT migrate.finish_toplevel('1', 4, 1000);
 -- refused ("history changed"); editing from the failed statement on is fine.
 ALTER TABLE n1 ADD COLUMN w int;
 SELECT status, error FROM migrate.apply_statement('1', 5, 'public');
-SELECT * FROM migrate.begin_file('1', 'none', 'h1:edited', 'x',
+SELECT ok, failed_check, error, error_stmt FROM migrate.begin_file('1', 'none', 'h1:edited', 'x',
 	ARRAY['CREATE TABLE n1 (id bigint);', 'INSERT INTO n1 VALUES (1);', 'CREATE INDEX CONCURRENTLY n1_id ON n1 (id);',
 	      'ALTER TABLE n1 ADD COLUMN v text;', 'VACUUM n1;', 'ALTER TABLE n1 ADD COLUMN w int;'],
 	NULL, NULL, 5, 'public', 'regress');
-SELECT * FROM migrate.begin_file('1', 'none', 'h1:short', 'x',
+SELECT ok, failed_check, error, error_stmt FROM migrate.begin_file('1', 'none', 'h1:short', 'x',
 	ARRAY['CREATE TABLE n1 (id int);', 'INSERT INTO n1 VALUES (1);'],
 	NULL, NULL, 2, 'public', 'regress');
-SELECT * FROM migrate.begin_file('1', 'none', 'h1:fixed', 'x',
+SELECT ok, failed_check, error, error_stmt FROM migrate.begin_file('1', 'none', 'h1:fixed', 'x',
 	ARRAY['CREATE TABLE n1 (id int);', 'INSERT INTO n1 VALUES (1);', 'CREATE INDEX CONCURRENTLY n1_id ON n1 (id);',
 	      'ALTER TABLE n1 ADD COLUMN v text;', 'VACUUM n1;', 'ALTER TABLE n1 ADD COLUMN w2 int;', 'SELECT 1;'],
 	NULL, NULL, 5, 'public', 'regress');
@@ -73,7 +73,7 @@ SELECT migrate_object_state('table', 'public.n1', '1') ->> 'columns' AS columns_
 -- SET search_path in a none-mode file carries to the next statement through
 -- the path the call returns.
 CREATE SCHEMA none_s;
-SELECT * FROM migrate.begin_file('2', 'paths', 'h1:two', 'x',
+SELECT ok, failed_check, error, error_stmt FROM migrate.begin_file('2', 'paths', 'h1:two', 'x',
 	ARRAY['SET search_path = none_s;', 'CREATE TABLE in_none_s (id int);'], NULL, NULL, 0, 'public', 'regress');
 SELECT status, search_path_after FROM migrate.apply_statement('2', 0, 'public');
 SHOW search_path;
@@ -81,7 +81,7 @@ SELECT status, search_path_after FROM migrate.apply_statement('2', 1, 'none_s');
 SELECT to_regclass('none_s.in_none_s') IS NOT NULL AS created_in_none_s;
 
 -- A failing top-level statement is recorded after the client rolled back.
-SELECT * FROM migrate.begin_file('3', 'cic fails', 'h1:three', 'x',
+SELECT ok, failed_check, error, error_stmt FROM migrate.begin_file('3', 'cic fails', 'h1:three', 'x',
 	ARRAY['CREATE INDEX CONCURRENTLY n1_missing ON n1 (missing);'], NULL, NULL, 0, 'public', 'regress');
 SELECT status FROM migrate.apply_statement('3', 0, 'public');
 SELECT migrate.expect_toplevel('3', 0);

@@ -3,7 +3,8 @@
 DROP EXTENSION IF EXISTS migrate;
 CREATE EXTENSION migrate;
 CREATE TABLE drift_t (id serial PRIMARY KEY, name text);
-SELECT unit, role_name, session_role, application_name, statement, command, event, kind, identity
+SELECT unit, role_name = current_user AS by_me, session_role = session_user AS session_me,
+	application_name, statement, command, event, kind, identity
 FROM migrate.drift ORDER BY unit, identity;
 SELECT migrate_object_state('table', 'public.drift_t') ->> 'columns' AS columns_now;
 

@@ -62,7 +62,8 @@ CREATE FUNCTION migrate.apply_file(version pg_catalog.text, description pg_catal
 		search_path pg_catalog.text, operator_version pg_catalog.text,
 		OUT ok boolean, OUT applied integer, OUT total integer, OUT failed_index integer,
 		OUT error pg_catalog.text, OUT error_stmt pg_catalog.text, OUT sqlstate pg_catalog.text,
-		OUT detail pg_catalog.text, OUT hint pg_catalog.text, OUT elapsed_ns bigint)
+		OUT detail pg_catalog.text, OUT hint pg_catalog.text, OUT elapsed_ns bigint,
+		OUT failed_check integer, OUT checks_ns bigint)
 	LANGUAGE c VOLATILE
 	SET search_path = pg_catalog, pg_temp
 	AS 'MODULE_PATHNAME', 'migrate_apply_file';
@@ -75,9 +76,9 @@ CREATE FUNCTION migrate.begin_file(version pg_catalog.text, description pg_catal
 		hash pg_catalog.text, content pg_catalog.text, statements pg_catalog.text[],
 		checks pg_catalog.text[], down pg_catalog.text[], start integer,
 		search_path pg_catalog.text, operator_version pg_catalog.text,
-		OUT ok boolean, OUT failed_index integer, OUT error pg_catalog.text,
+		OUT ok boolean, OUT failed_check integer, OUT error pg_catalog.text,
 		OUT error_stmt pg_catalog.text, OUT sqlstate pg_catalog.text,
-		OUT detail pg_catalog.text, OUT hint pg_catalog.text)
+		OUT detail pg_catalog.text, OUT hint pg_catalog.text, OUT checks_ns bigint)
 	LANGUAGE c VOLATILE
 	SET search_path = pg_catalog, pg_temp
 	AS 'MODULE_PATHNAME', 'migrate_begin_file';
@@ -152,14 +153,9 @@ CREATE FUNCTION migrate.list_revisions(OUT version pg_catalog.text, OUT descript
 		OUT execution_time bigint, OUT error pg_catalog.text, OUT error_stmt pg_catalog.text,
 		OUT hash pg_catalog.text, OUT partial_hashes pg_catalog.text[])
 	RETURNS SETOF record
-	LANGUAGE sql STABLE
+	LANGUAGE c STABLE
 	SET search_path = pg_catalog, pg_temp
-	BEGIN ATOMIC
-		SELECT r.version, r.description, r.type, r.applied, r.total, r.executed_at,
-			r.execution_time, r.error, r.error_stmt, r.hash, r.partial_hashes
-		FROM migrate.revisions r
-		ORDER BY migrate.version_key(r.version), r.version;
-	END;
+	AS 'MODULE_PATHNAME', 'migrate_list_revisions';
 COMMENT ON FUNCTION migrate.list_revisions() IS 'the revisions in version order, for the client';
 
 CREATE FUNCTION @extschema@.migrate_status(OUT version pg_catalog.text,
