@@ -34,6 +34,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/objectaddress.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_foreign_data_wrapper.h"
@@ -549,9 +550,32 @@ record_collected(CollectedCommand *cmd, const char *command)
 			foreach(lc, cmd->d.alterTable.subcmds)
 			{
 				CollectedATSubcmd *sub = lfirst(lc);
+				AlterTableCmd *atc = (AlterTableCmd *) sub->parsetree;
 
 				if (OidIsValid(sub->address.objectId))
 					touch_live(&sub->address, "ddl", command, -1);
+
+				/*
+				 * DETACH PARTITION reports only the parent, and the closure
+				 * of the parent no longer reaches the partition: record the
+				 * partition itself, so that it is imaged as a table of its
+				 * own.
+				 */
+				if (atc != NULL && IsA(atc, AlterTableCmd) &&
+					(atc->subtype == AT_DetachPartition ||
+					 atc->subtype == AT_DetachPartitionFinalize) &&
+					atc->def != NULL && IsA(atc->def, PartitionCmd))
+				{
+					Oid			part = RangeVarGetRelid(((PartitionCmd *) atc->def)->name,
+														NoLock, true);
+					ObjectAddress a;
+
+					if (OidIsValid(part))
+					{
+						ObjectAddressSet(a, RelationRelationId, part);
+						touch_live(&a, "ddl", command, -1);
+					}
+				}
 			}
 			break;
 		case SCT_Grant:

@@ -197,8 +197,9 @@ load_rows(Segment *seg, MemoryContext outer, bool planned_flag, bool rebuilt)
 		o->target = isnull ? NULL : DatumGetJsonbPCopy(d);
 		d = SPI_getbinval(tup, desc, 11, &isnull);
 		o->latest = isnull ? NULL : DatumGetJsonbPCopy(d);
-		o->version = SPI_getvalue(tup, desc, 12);
-		o->planned = planned_flag && DatumGetBool(SPI_getbinval(tup, desc, 13, &isnull));
+		o->created_unit = DatumGetInt64(SPI_getbinval(tup, desc, 12, &isnull));
+		o->version = SPI_getvalue(tup, desc, 13);
+		o->planned = planned_flag && DatumGetBool(SPI_getbinval(tup, desc, 14, &isnull));
 		o->rebuilt = false;
 		(void) rebuilt;
 		set_live_address(o, classid, objid, subid, alive);
@@ -214,7 +215,7 @@ load_rows(Segment *seg, MemoryContext outer, bool planned_flag, bool rebuilt)
  */
 #define OBJECT_COLUMNS \
 	" o.id, o.kind, o.identity, o.parent, o.classid, o.objid, o.objsubid," \
-	" o.dropped_unit IS NULL, tgt.unit, td.body, ld.body"
+	" o.dropped_unit IS NULL, tgt.unit, td.body, ld.body, COALESCE(o.created_unit, 0)"
 #define OBJECT_JOINS \
 	" LEFT JOIN LATERAL (SELECT i.unit, i.hash FROM migrate.images i" \
 	"   WHERE i.object OPERATOR(pg_catalog.=) o.id AND i.unit OPERATOR(pg_catalog.<=) $1" \
@@ -290,7 +291,8 @@ plan_load_segment(Revert *rv, Segment *seg)
 		"   WHERE t.unit OPERATOR(pg_catalog.>) $1 AND t.object IS NOT NULL"
 		"   AND t.unit OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT id FROM u))),"
 		" s AS (SELECT r.object,"
-		"   pg_catalog.max(r.unit) FILTER (WHERE uu.kind OPERATOR(pg_catalog.=) 'migration') AS last_unit,"
+		"   pg_catalog.max(r.unit) FILTER (WHERE uu.kind OPERATOR(pg_catalog.=) 'migration'"
+		"     AND uu.version OPERATOR(pg_catalog.=) ANY ($2)) AS last_unit,"
 		"   pg_catalog.bool_or(r.touched) AS touched"
 		"   FROM r JOIN u uu ON uu.id OPERATOR(pg_catalog.=) r.unit GROUP BY r.object)"
 		" SELECT" OBJECT_COLUMNS ", lu.version,"
@@ -299,12 +301,14 @@ plan_load_segment(Revert *rv, Segment *seg)
 		" LEFT JOIN migrate.units lu ON lu.id OPERATOR(pg_catalog.=) s.last_unit"
 		OBJECT_JOINS
 		" ORDER BY o.id",
-		1, {INT8OID}
+		2, {INT8OID, TEXTARRAYOID}
 	};
-	Datum		v[1] = {Int64GetDatum(seg->boundary)};
+	Datum		v[2];
 	OwnerSwitch sw;
 	MemoryContext outer = CurrentMemoryContext;
 
+	v[0] = Int64GetDatum(seg->boundary);
+	v[1] = PointerGetDatum(migrate_text_array(seg->versions));
 	seg->objs = objs_create();
 	seg->order = NIL;
 	if (!seg->has_units)
@@ -1538,6 +1542,9 @@ target_edges(Planner *p)
 			RObj	   *d = plan_object(p->seg, *(int64 *) lfirst(lc2));
 
 			if (d == NULL || d == o || d->ready == NULL)
+				continue;
+			/* a sequence's owner column comes later (OWNED BY is a decoration) */
+			if (is_kind(o, "sequence") && (is_kind(d, "table column") || is_kind(d, "table")))
 				continue;
 			plan_after(o->create_first, d->ready);
 		}

@@ -399,11 +399,12 @@ ddl_create_enum(Jsonb *img)
 {
 	StringInfoData buf;
 	ListCell   *lc;
+	List	   *labels = img_strings(img, "labels");
 
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "CREATE TYPE %s AS ENUM (", img_qualified(img));
-	foreach(lc, img_strings(img, "labels"))
-		appendStringInfo(&buf, "%s%s", lc == list_head(img_strings(img, "labels")) ? "" : ", ",
+	foreach(lc, labels)
+		appendStringInfo(&buf, "%s%s", lc == list_head(labels) ? "" : ", ",
 						 quote_literal_cstr(lfirst(lc)));
 	appendStringInfoChar(&buf, ')');
 	return buf.data;

@@ -843,6 +843,13 @@ create_index(Planner *p, RObj *o)
 		return;
 	}
 	def = ddl_definition(t);
+	/* an index on a partitioned table is made for its partitions too */
+	{
+		char	   *only = strstr(def, " ON ONLY ");
+
+		if (only != NULL)
+			def = psprintf("%.*s ON %s", (int) (only - def), def, only + 9);
+	}
 	s = plan_step(p, P_INDEX, o, def);
 	if (img_bool(t, "unique") && table != NULL && table->live_img != NULL && !table->dropping)
 	{

@@ -740,7 +740,14 @@ run_segment(Revert *rv, Segment *seg, bool last, const char *search_path)
 		{
 			RObj	   *o = lfirst(lc);
 
-			if (o->planned && !seg->handwritten && !migrate_image_kind_supported(o->kind))
+			/*
+			 * Kinds the revert does not handle matter when such an object
+			 * exists now or existed at the boundary; parts of other
+			 * objects recorded only when they were dropped do not.
+			 */
+			if (o->planned && !seg->handwritten && !migrate_image_kind_supported(o->kind) &&
+				(OidIsValid(o->live.classId) ||
+				 (o->created_unit != 0 && o->created_unit <= seg->boundary)))
 				ereport(ERROR,
 						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 						 errmsg("cannot revert version %s: it changed %s \"%s\", which the revert does not handle",
@@ -936,9 +943,12 @@ revert_call(FunctionCallInfo fcinfo, Request *req)
 	int64		min_boundary = -1;
 	int			ndrift;
 	char	   *search_path = pstrdup(namespace_search_path ? namespace_search_path : "");
+	int			nest;
 
 	InitMaterializedSRF(fcinfo, 0);
 	migrate_lock_for_transaction();
+	/* from here on every name is qualified: nothing resolves through the caller's path */
+	nest = exec_enter_settings();
 	rv->mode = req->mode;
 	rv->allow_loss = req->allow_loss;
 	rv->accept_drift = req->accept_drift;
@@ -946,7 +956,10 @@ revert_call(FunctionCallInfo fcinfo, Request *req)
 	revs = read_revisions();
 	reverted = choose(req, revs, &below);
 	if (reverted == NIL)
+	{
+		exec_leave_settings(nest);
 		return;					/* nothing to revert: no rows */
+	}
 	foreach(lc, reverted)
 		read_units(lfirst(lc));
 	segs = make_segments(reverted, below);
@@ -1041,6 +1054,7 @@ revert_call(FunctionCallInfo fcinfo, Request *req)
 						   hash, -1);
 		(void) r;
 	}
+	exec_leave_settings(nest);
 	emit_rows(fcinfo, rv->rows);
 }
 

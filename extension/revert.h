@@ -120,6 +120,7 @@ typedef struct RObj
 	int64		parent;			/* registry parent, 0 for none */
 	Jsonb	   *target;			/* image at the boundary, NULL: absent */
 	int64		target_unit;	/* unit of that image */
+	int64		created_unit;	/* unit that registered it (0: unknown) */
 	Jsonb	   *latest;			/* latest recorded image, NULL: none/tombstone */
 	List	   *target_deps;	/* int64 ids the target depends on (boxed) */
 	ObjectAddress live;			/* live address (classId invalid: absent) */
