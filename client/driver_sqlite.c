@@ -275,6 +275,7 @@ open_db(SqConn *c, const char *name, int flags)
 		return DRV_ERROR;
 	}
 	sqlite3_extended_result_codes(c->db, 1);
+	sqlite3_busy_timeout(c->db, c->busy_ms);
 	return DRV_OK;
 }
 
@@ -296,15 +297,6 @@ probe_db(SqConn *c)
 	return DRV_OK;
 }
 
-static void
-set_busy(Driver *d)
-{
-	SqConn	   *c = conn(d);
-	int			ms = d->opts ? d->opts->lock_timeout_ms : 0;
-
-	sqlite3_busy_timeout(c->db, ms > SQ_MIN_BUSY_MS ? ms : SQ_MIN_BUSY_MS);
-}
-
 static int
 sq_connect(Driver *d)
 {
@@ -313,6 +305,8 @@ sq_connect(Driver *d)
 
 	memset(c, 0, sizeof(*c));
 	c->lock_fd = -1;
+	c->lock_timeout_ms = d->opts ? d->opts->lock_timeout_ms : 0;
+	c->busy_ms = c->lock_timeout_ms > SQ_MIN_BUSY_MS ? c->lock_timeout_ms : SQ_MIN_BUSY_MS;
 	d->priv = c;
 	if (parse_url(c, d->url) != DRV_OK)
 		return DRV_ERROR;
@@ -340,11 +334,9 @@ sq_connect(Driver *d)
 			return DRV_ERROR;
 		}
 		if (open_db(c, c->path, c->readonly ? SQLITE_OPEN_READONLY :
-					SQLITE_OPEN_READWRITE) != DRV_OK ||
-			probe_db(c) != DRV_OK)
+					SQLITE_OPEN_READWRITE) != DRV_OK)
 			return DRV_ERROR;
 	}
-	set_busy(d);
 	return DRV_OK;
 }
 
@@ -382,10 +374,13 @@ lock_holder(int fd, char *buf, size_t size)
 			*p = '\0';
 }
 
+/*
+ * Take the runner lock; DRV_LOCKED after timeout_ms.  With quiet == false
+ * the timeout is reported here (prepare), otherwise by the core (lock).
+ */
 static int
-sq_lock(Driver *d, int timeout_ms)
+take_lock(SqConn *c, int timeout_ms, bool quiet)
 {
-	SqConn	   *c = conn(d);
 	int64_t		deadline = sq_clock_ns() + (int64_t) (timeout_ms > 0 ? timeout_ms : 0) * 1000000;
 	int			sleep_ms = 5;
 	char		info[256];
@@ -395,6 +390,7 @@ sq_lock(Driver *d, int timeout_ms)
 
 	if (c->memory || c->missing || c->lock_fd >= 0)
 		return DRV_OK;
+	free(c->lock_path);
 	c->lock_path = sq_asprintf("%s-migrate-lock", c->path);
 	c->lock_fd = open(c->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (c->lock_fd < 0)
@@ -414,10 +410,17 @@ sq_lock(Driver *d, int timeout_ms)
 		}
 		if (sq_clock_ns() >= deadline)
 		{
-			/* the core reports the timeout; say who holds the lock */
 			lock_holder(c->lock_fd, info, sizeof(info));
-			log_warning("SQLite database \"%s\" is locked by %s", c->path,
-						info[0] ? info : "another migrate run");
+			if (quiet)
+				log_warning("SQLite database \"%s\" is locked by %s", c->path,
+							info[0] ? info : "another migrate run");
+			else
+			{
+				log_error("could not obtain the migration lock within %d ms: SQLite database \"%s\" is locked",
+						  timeout_ms, c->path);
+				log_error_detail("The lock is held by %s.", info[0] ? info : "another migrate run");
+				log_error_hint("Wait for it to finish, or give a longer --lock-timeout.");
+			}
 			close(c->lock_fd);
 			c->lock_fd = -1;
 			return DRV_LOCKED;
@@ -439,6 +442,12 @@ sq_lock(Driver *d, int timeout_ms)
 		pwrite(c->lock_fd, info, strlen(info), 0) < 0)
 		log_debug("could not write lock holder to \"%s\"", c->lock_path);
 	return DRV_OK;
+}
+
+static int
+sq_lock(Driver *d, int timeout_ms)
+{
+	return take_lock(conn(d), timeout_ms, true);
 }
 
 static void
@@ -484,6 +493,8 @@ sq_prepare(Driver *d, bool create, bool *ready)
 	SqConn	   *c = conn(d);
 	bool		have;
 
+	int			rc;
+
 	if (c->missing && create)
 	{
 		sqlite3_close(c->db);
@@ -491,8 +502,17 @@ sq_prepare(Driver *d, bool create, bool *ready)
 		if (open_db(c, c->path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) != DRV_OK)
 			return DRV_ERROR;
 		c->missing = false;
-		set_busy(d);
 	}
+
+	/*
+	 * Every command takes the runner lock before it reads anything, so that
+	 * a second runner waits here, on the lock file, and not on SQLite's own
+	 * lock while the first one is in the middle of a long transaction.
+	 */
+	if ((rc = take_lock(c, c->lock_timeout_ms, false)) != DRV_OK)
+		return rc;
+	if (!c->memory && !c->missing && probe_db(c) != DRV_OK)
+		return DRV_ERROR;
 	if (sq_bookkeeping_ready(c, &have) != DRV_OK)
 		return DRV_ERROR;
 	if (!have && create)

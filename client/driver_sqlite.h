@@ -346,6 +346,8 @@ typedef struct SqConn
 	bool		readonly;
 	bool		ready;			/* bookkeeping tables exist */
 	bool		in_all;			/* inside begin_all */
+	int			lock_timeout_ms;
+	int			busy_ms;		/* sqlite3_busy_timeout */
 	int			lock_fd;		/* runner lock, -1 when not held */
 	char	   *lock_path;
 } SqConn;

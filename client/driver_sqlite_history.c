@@ -237,7 +237,7 @@ sq_capture_after(sqlite3 *db, SqCapture *c, const char *stmt, char **err)
 		{
 			SqTouch    *t = touch_get(c, n->kind, n->name);
 
-			if (is_alter && n->kind == SQ_TABLE && t->start_name != NULL &&
+			if (is_alter && n->kind == SQ_TABLE &&
 				(rc = detect_column_rename(db, t, o, n, err)) != SQLITE_OK)
 				break;
 		}

@@ -791,6 +791,11 @@ table_checks(RvSegment *s, const RvObj *o, const SqTable *t, const SqTable *l,
 			continue;
 		dropped_column_check(s, ln, &l->cols[j]);
 	}
+	for (int i = 0; i < t->ncols; i++)
+		if (map[i] < 0 && t->cols[i].hidden < 2)
+			seg_note(s, sq_asprintf("column \"%s\".\"%s\" comes back without its old values "
+									"(it gets %s)", tn, t->cols[i].name,
+									t->cols[i].dflt ? "its default" : "NULL"));
 	/* NOT NULL */
 	for (int i = 0; i < t->ncols; i++)
 	{
@@ -2008,35 +2013,57 @@ typedef struct FkCount
 	int64_t		n;
 } FkCount;
 
+/*
+ * PRAGMA foreign_key_check, table by table: a table whose foreign keys
+ * cannot be checked at all ("foreign key mismatch": the parent columns are
+ * not a key) gets one entry with n = -1 and parent NULL.
+ */
 static int
 fk_counts(SqConn *c, FkCount **out, int *n)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *tabs,
+			   *st;
 	int			rc;
 
 	*out = NULL;
 	*n = 0;
-	rc = sqlite3_prepare_v2(c->db, "SELECT \"table\", parent, count(*) FROM pragma_foreign_key_check"
-							" GROUP BY 1, 2 ORDER BY 1, 2", -1, &st, NULL);
+	rc = sqlite3_prepare_v2(c->db, "SELECT name FROM main.sqlite_master WHERE type = 'table'"
+							" AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
+							-1, &tabs, NULL);
 	if (rc != SQLITE_OK)
 	{
 		sq_log_sqlite_error(c, "checking foreign keys", sqlite3_errmsg(c->db));
 		return DRV_ERROR;
 	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	while (sqlite3_step(tabs) == SQLITE_ROW)
 	{
-		*out = sq_realloc(*out, sizeof(FkCount) * (*n + 1));
-		(*out)[*n].table = sq_strdup((const char *) sqlite3_column_text(st, 0));
-		(*out)[*n].parent = sq_strdup((const char *) sqlite3_column_text(st, 1));
-		(*out)[*n].n = sqlite3_column_int64(st, 2);
-		(*n)++;
+		const char *table = (const char *) sqlite3_column_text(tabs, 0);
+
+		rc = sqlite3_prepare_v2(c->db, "SELECT parent, count(*) FROM pragma_foreign_key_check(?1, 'main')"
+								" GROUP BY 1 ORDER BY 1", -1, &st, NULL);
+		if (rc == SQLITE_OK)
+		{
+			sqlite3_bind_text(st, 1, table, -1, SQLITE_TRANSIENT);
+			while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			{
+				*out = sq_realloc(*out, sizeof(FkCount) * (*n + 1));
+				(*out)[*n].table = sq_strdup(table);
+				(*out)[*n].parent = sq_strdup((const char *) sqlite3_column_text(st, 0));
+				(*out)[*n].n = sqlite3_column_int64(st, 1);
+				(*n)++;
+			}
+			sqlite3_finalize(st);
+		}
+		if (rc != SQLITE_DONE)
+		{
+			*out = sq_realloc(*out, sizeof(FkCount) * (*n + 1));
+			(*out)[*n].table = sq_strdup(table);
+			(*out)[*n].parent = sq_strdup(sqlite3_errmsg(c->db));
+			(*out)[*n].n = -1;
+			(*n)++;
+		}
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-	{
-		sq_log_sqlite_error(c, "checking foreign keys", sqlite3_errmsg(c->db));
-		return DRV_ERROR;
-	}
+	sqlite3_finalize(tabs);
 	return DRV_OK;
 }
 
@@ -2064,12 +2091,25 @@ fk_verify(RvCtx *x, FkCount *before, int nbefore)
 	for (int i = 0; i < nafter; i++)
 	{
 		int64_t		was = 0;
+		bool		broken_before = false;
 
 		for (int k = 0; k < nbefore; k++)
-			if (strcmp(before[k].table, after[i].table) == 0 &&
-				strcmp(before[k].parent, after[i].parent) == 0)
+		{
+			if (strcmp(before[k].table, after[i].table) != 0)
+				continue;
+			if (before[k].n < 0)
+				broken_before = true;
+			else if (after[i].n >= 0 && strcmp(before[k].parent, after[i].parent) == 0)
 				was = before[k].n;
-		if (after[i].n > was)
+		}
+		if (after[i].n < 0 && !broken_before)
+		{
+			log_error("cannot revert: the foreign keys of table \"%s\" could not be checked after the revert: %s",
+					  after[i].table, after[i].parent);
+			log_error_detail("Everything was rolled back.");
+			ok = false;
+		}
+		else if (after[i].n > was)
 		{
 			log_error("cannot revert: foreign key check failed: table \"%s\" would have %lld row%s "
 					  "referencing missing rows of \"%s\"", after[i].table,
