@@ -291,6 +291,7 @@ typedef struct SqTouch
 	SqKind		kind;
 	char	   *start_name;
 	char	   *cur_name;
+	char	   *dropped_name;	/* the name it had when the unit dropped it */
 	char	  **ren_old;		/* column renames, in order */
 	char	  **ren_new;
 	int			nren;

@@ -90,6 +90,23 @@ touch_get(SqCapture *c, SqKind kind, const char *name)
 	return t ? t : touch_new(c, kind, name, name);
 }
 
+/*
+ * An object that appears under the name an object of the unit's start had
+ * before this unit dropped it is that object again (a rebuild: drop and
+ * create, or create under a temporary name, drop, rename).  Returns the
+ * touch of the dropped object, or NULL.
+ */
+static SqTouch *
+touch_dropped(SqCapture *c, SqKind kind, const char *name)
+{
+	for (int i = 0; i < c->ntouches; i++)
+		if (c->touches[i].start_name && c->touches[i].cur_name == NULL &&
+			sq_same_namespace(c->touches[i].kind, kind) &&
+			sq_name_eq(c->touches[i].dropped_name, name))
+			return &c->touches[i];
+	return NULL;
+}
+
 static void
 touch_add_rename(SqTouch *t, const char *old, const char *new)
 {
@@ -205,7 +222,8 @@ sq_capture_after(sqlite3 *db, SqCapture *c, const char *stmt, char **err)
 		if (o->is_shadow || (n && n->kind == o->kind))
 			continue;
 		t = touch_get(c, o->kind, o->name);
-		free(t->cur_name);
+		free(t->dropped_name);
+		t->dropped_name = t->cur_name;
 		t->cur_name = NULL;
 		if (o->kind == SQ_TABLE && o->rootpage > 0)
 		{
@@ -216,8 +234,22 @@ sq_capture_after(sqlite3 *db, SqCapture *c, const char *stmt, char **err)
 				if (a->kind == SQ_TABLE && a->rootpage == o->rootpage && !renamed_to[j] &&
 					sq_schema_find(&c->cur, SQ_TABLE, a->name) == NULL)
 				{
-					t->cur_name = sq_strdup(a->name);
+					SqTouch    *was = t->start_name ? NULL : touch_dropped(c, SQ_TABLE, a->name);
+
 					renamed_to[j] = true;
+					if (was == NULL)
+					{
+						t->cur_name = sq_strdup(a->name);
+						free(t->dropped_name);
+						t->dropped_name = NULL;
+						break;
+					}
+					/* the new copy of a rebuilt table takes the old one's place */
+					was->cur_name = sq_strdup(a->name);
+					free(t->dropped_name);
+					t->dropped_name = NULL;
+					for (int k = 0; k < t->nren; k++)
+						touch_add_rename(was, t->ren_old[k], t->ren_new[k]);
 					break;
 				}
 			}
@@ -232,7 +264,14 @@ sq_capture_after(sqlite3 *db, SqCapture *c, const char *stmt, char **err)
 		if (n->is_shadow || renamed_to[j])
 			continue;
 		if (o == NULL || o->kind != n->kind)
-			touch_new(c, n->kind, NULL, n->name);
+		{
+			SqTouch    *was = touch_dropped(c, n->kind, n->name);
+
+			if (was)
+				was->cur_name = sq_strdup(n->name);
+			else
+				touch_new(c, n->kind, NULL, n->name);
+		}
 		else if (strcmp(o->sql, n->sql) != 0)
 		{
 			SqTouch    *t = touch_get(c, n->kind, n->name);
@@ -266,7 +305,7 @@ capture_merge(SqCapture *c)
 			SqTouch    *b = &c->touches[j];
 
 			if (j == i || b->start_name != NULL || b->cur_name == NULL ||
-				!sq_same_namespace(a->kind, b->kind) || !sq_name_eq(a->start_name, b->cur_name))
+				!sq_same_namespace(a->kind, b->kind) || !sq_name_eq(a->dropped_name, b->cur_name))
 				continue;
 			a->cur_name = b->cur_name;
 			b->cur_name = NULL;
@@ -500,6 +539,7 @@ sq_capture_free(SqCapture *c)
 
 		free(t->start_name);
 		free(t->cur_name);
+		free(t->dropped_name);
 		for (int k = 0; k < t->nren; k++)
 		{
 			free(t->ren_old[k]);

@@ -101,7 +101,8 @@ sub table_rows
 	my ($db, $table, @cols) = @_;
 	my $list = join(', ', map { my $c = $_; $c =~ s/"/""/g; "\"$c\"" } @cols);
 	(my $t = $table) =~ s/"/""/g;
-	return sqlite($db, "SELECT $list FROM \"$t\" ORDER BY 1, 2", 'quote');
+	my $order = join(', ', 1 .. scalar(@cols));
+	return sqlite($db, "SELECT $list FROM \"$t\" ORDER BY $order", 'quote');
 }
 
 1;
