@@ -208,7 +208,8 @@ lookup_tag(SqConn *c, const char *tag, char **version)
 
 /* the live apply units of a version, ascending; *down: latest down section */
 static int
-version_units(SqConn *c, const char *version, int64_t **units, int *n, char **down)
+version_units(SqConn *c, const char *version, int64_t **units, int *n, char **down,
+			  int *data_stmts, char **data_kinds)
 {
 	sqlite3_stmt *st;
 	int			rc;
@@ -216,7 +217,9 @@ version_units(SqConn *c, const char *version, int64_t **units, int *n, char **do
 	*units = NULL;
 	*n = 0;
 	*down = NULL;
-	rc = sqlite3_prepare_v2(c->db, "SELECT id, down FROM " SQ_UNITS_TABLE
+	*data_stmts = 0;
+	*data_kinds = NULL;
+	rc = sqlite3_prepare_v2(c->db, "SELECT id, down, data_stmts, data_kinds FROM " SQ_UNITS_TABLE
 							" WHERE kind = 'apply' AND version = ?1 AND reverted_by IS NULL"
 							" ORDER BY id", -1, &st, NULL);
 	if (rc != SQLITE_OK)
@@ -233,6 +236,12 @@ version_units(SqConn *c, const char *version, int64_t **units, int *n, char **do
 		{
 			free(*down);
 			*down = sq_strdup((const char *) sqlite3_column_text(st, 1));
+		}
+		*data_stmts += sqlite3_column_int(st, 2);
+		if (sqlite3_column_type(st, 3) != SQLITE_NULL)
+		{
+			free(*data_kinds);
+			*data_kinds = sq_strdup((const char *) sqlite3_column_text(st, 3));
 		}
 	}
 	sqlite3_finalize(st);
@@ -282,8 +291,10 @@ build_segments(RvCtx *x, Revision *revs, int from, int to)
 		int			n;
 		char	   *down;
 		bool		own;
+		int			ndata;
+		char	   *kinds;
 
-		if (version_units(x->c, rv->version, &units, &n, &down) != DRV_OK)
+		if (version_units(x->c, rv->version, &units, &n, &down, &ndata, &kinds) != DRV_OK)
 			return DRV_ERROR;
 		own = down != NULL && n > 0 && rv->applied == rv->total;
 		if (own || cur == NULL || cur->handwritten)
@@ -310,6 +321,12 @@ build_segments(RvCtx *x, Revision *revs, int from, int to)
 		else if (n == 0)
 			seg_note(cur, sq_asprintf("version %s changed nothing that was kept (it failed and "
 									  "was rolled back, or had no statements)", rv->version));
+		if (ndata > 0 && !own)
+			seg_note(cur, sq_asprintf("version %s ran %d statement%s that changed rows or settings "
+									  "(%s); the revert restores the schema, not those changes",
+									  rv->version, ndata, ndata == 1 ? "" : "s",
+									  kinds ? kinds : "data"));
+		free(kinds);
 		cur->units = sq_realloc(cur->units, sizeof(int64_t) * (cur->nunits + n + 1));
 		memcpy(cur->units + cur->nunits, units, sizeof(int64_t) * n);
 		cur->nunits += n;
@@ -889,6 +906,21 @@ parent_rows(RvCtx *x, RvSegment *s, const char *parent, const SqSchema *live)
 	}
 }
 
+/* the name a live table will have after the revert (renamed tables) */
+static const char *
+target_table_name(const RvSegment *s, const char *live)
+{
+	for (int i = 0; i < s->nobjs; i++)
+	{
+		const RvObj *o = &s->objs[i];
+
+		if (o->live && o->live->kind == SQ_TABLE && sq_name_eq(o->live->name, live) &&
+			o->has_target && o->target.kind == SQ_TABLE)
+			return o->target.name;
+	}
+	return live;
+}
+
 static void
 fk_checks(RvCtx *x, RvSegment *s, const RvObj *o, const SqTable *t, const SqTable *l,
 		  const int *map, const SqSchema *live)
@@ -912,7 +944,8 @@ fk_checks(RvCtx *x, RvSegment *s, const RvObj *o, const SqTable *t, const SqTabl
 		for (int g = 0; g < l->nfks && !have; g++)
 		{
 			const SqForeignKey *lf = &l->fks[g];
-			bool		same = lf->ncols == fk->ncols && sq_name_eq(lf->parent, fk->parent);
+			bool		same = lf->ncols == fk->ncols &&
+				sq_name_eq(target_table_name(s, lf->parent), fk->parent);
 
 			for (int i = 0; same && i < fk->ncols; i++)
 			{
