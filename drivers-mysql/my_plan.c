@@ -1,0 +1,1462 @@
+/*-------------------------------------------------------------------------
+ *
+ * my_plan.c
+ *	  The revert planner: from the live image and the recorded image of
+ *	  each object a unit changed, the statements that bring the live state
+ *	  back, each with the data checks that must pass before it runs.
+ *
+ * Tables are changed with one ALTER TABLE each (atomic on MariaDB 10.6 and
+ * later and on MySQL 8), so a revert step is all or nothing.  The one
+ * exception: a foreign key dropped and re-added under the same name needs
+ * the drop in a statement of its own.  Column renames recorded in the
+ * history become CHANGE clauses, so data follows the column back.
+ *
+ * Order of steps within a unit: triggers, views and routines that must go
+ * are dropped first; then table renames, creations, alterations (referenced
+ * tables first) and drops; then views, routines and triggers are created or
+ * replaced.  The executor runs with foreign_key_checks off, and checks for
+ * orphan rows itself before a foreign key is added.
+ *
+ * Objects the driver cannot rebuild (events, sequences, partitioned or
+ * system-versioned tables) are never skipped silently: if one differs from
+ * its recorded state, the plan carries a refusal.
+ *
+ * Copyright (c) 2026, migrate developers
+ *
+ * IDENTIFICATION
+ *	  drivers-mysql/my_plan.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "my_int.h"
+
+/* ------------------------------------------------------------------------
+ * Plan construction helpers
+ * ------------------------------------------------------------------------
+ */
+static PlanStep *
+add_step(Plan *p, char *sql)
+{
+	PlanStep   *s;
+
+	p->steps = my_realloc(p->steps, (p->n + 1) * sizeof(PlanStep));
+	s = &p->steps[p->n++];
+	memset(s, 0, sizeof(*s));
+	s->sql = sql;
+	return s;
+}
+
+static PlanCheck *
+add_check(PlanStep *s, CheckKind kind, const char *object, const char *table, bool loss)
+{
+	PlanCheck  *c;
+
+	s->checks = my_realloc(s->checks, (s->nchecks + 1) * sizeof(PlanCheck));
+	c = &s->checks[s->nchecks++];
+	memset(c, 0, sizeof(*c));
+	c->kind = kind;
+	c->object = my_strdup(object);
+	c->table = my_strdup(table);
+	c->loss = loss;
+	return c;
+}
+
+static void
+refuse(Plan *p, char *msg)
+{
+	if (p->refusal == NULL)
+		p->refusal = msg;
+	else
+		free(msg);
+}
+
+void
+plan_free(Plan *p)
+{
+	for (int i = 0; i < p->n; i++)
+	{
+		PlanStep   *s = &p->steps[i];
+
+		for (int j = 0; j < s->nchecks; j++)
+		{
+			PlanCheck  *c = &s->checks[j];
+
+			free(c->object);
+			free(c->table);
+			free(c->column);
+			free(c->ref_table);
+			free(c->setup);
+			free(c->sql);
+			free(c->cleanup);
+		}
+		free(s->checks);
+		free(s->sql);
+		free(s->pre);
+	}
+	free(p->steps);
+	sl_free(&p->notes);
+	free(p->refusal);
+	memset(p, 0, sizeof(*p));
+}
+
+void
+plan_object_free(PlanObject *o)
+{
+	free(o->name);
+	free(o->live_name);
+	free(o->target);
+	free(o->live);
+	sl_free(&o->col_old);
+	sl_free(&o->col_new);
+	memset(o, 0, sizeof(*o));
+}
+
+/* ------------------------------------------------------------------------
+ * Identifier mapping (column renames)
+ * ------------------------------------------------------------------------
+ */
+
+/*
+ * Rewrite backticked identifiers of text that appear in from[] into the
+ * matching to[], only inside parentheses (min_depth >= 1), or only inside
+ * the first parenthesised group (first_group).  Column names compare
+ * case-insensitively.
+ */
+static char *
+map_idents(const char *text, const StrList *from, const StrList *to, bool first_group)
+{
+	StrBuf		sb;
+	int			depth = 0;
+	bool		group_done = false;
+	size_t		n = strlen(text);
+
+	sb_init(&sb);
+	for (size_t i = 0; i < n; i++)
+	{
+		char		c = text[i];
+
+		if (c == '\'' || c == '"')
+		{
+			size_t		j = i + 1;
+
+			while (j < n)
+			{
+				if (text[j] == '\\' && j + 1 < n)
+				{
+					j += 2;
+					continue;
+				}
+				if (text[j] == c)
+				{
+					if (j + 1 < n && text[j + 1] == c)
+					{
+						j += 2;
+						continue;
+					}
+					break;
+				}
+				j++;
+			}
+			sb_putn(&sb, text + i, (j < n ? j + 1 : n) - i);
+			i = j < n ? j : n;
+			continue;
+		}
+		if (c == '`')
+		{
+			size_t		j = i + 1;
+			StrBuf		id;
+			int			k = -1;
+
+			sb_init(&id);
+			while (j < n)
+			{
+				if (text[j] == '`')
+				{
+					if (j + 1 < n && text[j + 1] == '`')
+					{
+						sb_putc(&id, '`');
+						j += 2;
+						continue;
+					}
+					break;
+				}
+				sb_putc(&id, text[j++]);
+			}
+			if (depth > 0 && !(first_group && group_done))
+				for (int m = 0; m < from->n; m++)
+					if (strcasecmp(from->items[m], id.data) == 0)
+					{
+						k = m;
+						break;
+					}
+			if (k >= 0)
+				sb_ident(&sb, to->items[k]);
+			else
+				sb_putn(&sb, text + i, (j < n ? j + 1 : n) - i);
+			sb_free(&id);
+			i = j < n ? j : n;
+			continue;
+		}
+		if (c == '(')
+			depth++;
+		else if (c == ')')
+		{
+			depth--;
+			if (depth == 0)
+				group_done = true;
+		}
+		sb_putc(&sb, c);
+	}
+	return sb_steal(&sb);
+}
+
+static const char *
+map_one(const StrList *from, const StrList *to, const char *name)
+{
+	for (int i = 0; i < from->n; i++)
+		if (strcasecmp(from->items[i], name) == 0)
+			return to->items[i];
+	return name;
+}
+
+/* ------------------------------------------------------------------------
+ * Column comparison and type widening
+ * ------------------------------------------------------------------------
+ */
+
+/* the definition with an explicit character set and collation */
+static char *
+absolute_def(const TableDef *t, const ColDef *c, const char *def)
+{
+	char	   *cs,
+			   *co,
+			   *res;
+	size_t		tl = strlen(c->type);
+
+	if (!c->textual || c->charset || c->collation || strncmp(def, c->type, tl) != 0)
+		return my_strdup(def);
+	cs = col_effective_charset(t, c);
+	co = col_effective_collation(t, c);
+	if (cs[0] == '\0' || co[0] == '\0')
+		res = my_strdup(def);
+	else
+		res = my_sprintf("%s CHARACTER SET %s COLLATE %s%s", c->type, cs, co, def + tl);
+	free(cs);
+	free(co);
+	return res;
+}
+
+static bool
+same_charset(const TableDef *lt, const ColDef *lc, const TableDef *tt, const ColDef *tc)
+{
+	char	   *a,
+			   *b,
+			   *x,
+			   *y;
+	bool		same;
+
+	if (!lc->textual && !tc->textual)
+		return true;
+	a = col_effective_charset(lt, lc);
+	b = col_effective_charset(tt, tc);
+	x = col_effective_collation(lt, lc);
+	y = col_effective_collation(tt, tc);
+	same = a && b && x && y && strcmp(a, b) == 0 && strcmp(x, y) == 0;
+	free(a);
+	free(b);
+	free(x);
+	free(y);
+	return same;
+}
+
+/* text of the definition without explicit charset/collation words, for
+ * comparing two columns whose effective charsets were found equal */
+static char *
+strip_charset(const ColDef *c, const char *def)
+{
+	TokList		tl;
+	StrBuf		sb;
+	size_t		pos = 0;
+
+	lex_sql(def, &tl);
+	sb_init(&sb);
+	for (int i = 0; i < tl.n; i++)
+	{
+		Token	   *k = &tl.items[i];
+		int			skip = 0;
+
+		if (k->depth == 0 && tok_is(k, "CHARACTER") && i + 2 < tl.n && tok_is(&tl.items[i + 1], "SET"))
+			skip = 3;
+		else if (k->depth == 0 && tok_is(k, "COLLATE") && i + 1 < tl.n)
+			skip = 2;
+		if (skip)
+		{
+			sb_putn(&sb, def + pos, k->start - pos);
+			pos = tl.items[i + skip - 1].end;
+			i += skip - 1;
+		}
+	}
+	sb_puts(&sb, def + pos);
+	toklist_free(&tl);
+	(void) c;
+	return sb_steal(&sb);
+}
+
+static bool
+col_equal(const TableDef *lt, const ColDef *lc, const char *ldef, const TableDef *tt,
+		  const ColDef *tc)
+{
+	char	   *a,
+			   *b;
+	bool		eq;
+
+	if (!same_charset(lt, lc, tt, tc))
+		return false;
+	if (strcmp(ldef, tc->def) == 0)
+		return true;
+	a = strip_charset(lc, ldef);
+	b = strip_charset(tc, tc->def);
+	eq = strcmp(a, b) == 0;
+	free(a);
+	free(b);
+	return eq;
+}
+
+static const char *const int_types[] = {"tinyint", "smallint", "mediumint", "int", "bigint", NULL};
+static const char *const text_types[] = {"tinytext", "text", "mediumtext", "longtext", NULL};
+static const char *const blob_types[] = {"tinyblob", "blob", "mediumblob", "longblob", NULL};
+
+static int
+rank_in(const char *base, const char *const *list)
+{
+	for (int i = 0; list[i]; i++)
+		if (strcmp(base, list[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* numbers inside the parentheses of a type: varchar(20) -> 20; decimal(10,2) */
+static int
+type_args(const char *type, int *a, int *b)
+{
+	const char *p = strchr(type, '(');
+
+	*a = *b = -1;
+	if (p == NULL)
+		return 0;
+	return sscanf(p, "(%d,%d)", a, b);
+}
+
+/* Is every value of type `from` representable in type `to` (same charset)?
+ * Only the common cases; anything else is checked. */
+static bool
+is_widening(const ColDef *from, const ColDef *to)
+{
+	bool		fu = strstr(from->type, "unsigned") != NULL;
+	bool		tu = strstr(to->type, "unsigned") != NULL;
+	int			fa,
+				fb,
+				ta,
+				tb;
+	int			r1,
+				r2;
+
+	if (strstr(from->type, "zerofill") || strstr(to->type, "zerofill"))
+		return false;
+	type_args(from->type, &fa, &fb);
+	type_args(to->type, &ta, &tb);
+	if ((r1 = rank_in(from->base, int_types)) >= 0 && (r2 = rank_in(to->base, int_types)) >= 0)
+		return fu == tu ? r2 >= r1 : (fu && !tu && r2 > r1);
+	if ((strcmp(from->base, "varchar") == 0 || strcmp(from->base, "char") == 0) &&
+		strcmp(to->base, "varchar") == 0)
+		return ta >= fa;
+	if (strcmp(from->base, "char") == 0 && strcmp(to->base, "char") == 0)
+		return ta >= fa;
+	if (strcmp(from->base, "varbinary") == 0 && strcmp(to->base, "varbinary") == 0)
+		return ta >= fa;
+	if ((r1 = rank_in(from->base, text_types)) >= 0 && (r2 = rank_in(to->base, text_types)) >= 0)
+		return r2 >= r1;
+	if ((r1 = rank_in(from->base, blob_types)) >= 0 && (r2 = rank_in(to->base, blob_types)) >= 0)
+		return r2 >= r1;
+	if (strcmp(from->base, "varchar") == 0 && rank_in(to->base, text_types) >= 1)
+		return true;
+	if (strcmp(from->base, "decimal") == 0 && strcmp(to->base, "decimal") == 0 && fu == tu)
+	{
+		if (fb < 0)
+			fb = 0;
+		if (tb < 0)
+			tb = 0;
+		return tb >= fb && (ta - tb) >= (fa - fb);
+	}
+	if (strcmp(from->base, "float") == 0 && strcmp(to->base, "double") == 0 && fa < 0 && ta < 0)
+		return true;
+	if ((strcmp(from->base, "datetime") == 0 || strcmp(from->base, "timestamp") == 0 ||
+		 strcmp(from->base, "time") == 0) && strcmp(from->base, to->base) == 0)
+		return (ta < 0 ? 0 : ta) >= (fa < 0 ? 0 : fa);
+	if (strcmp(from->base, "date") == 0 && strcmp(to->base, "datetime") == 0)
+		return true;
+	return false;
+}
+
+typedef enum TypeCat
+{
+	CAT_NUM,
+	CAT_STR,
+	CAT_BIN,
+	CAT_TIME,
+	CAT_OTHER
+} TypeCat;
+
+static TypeCat
+type_cat(const ColDef *c)
+{
+	static const char *const num[] = {"tinyint", "smallint", "mediumint", "int", "integer", "bigint",
+	"decimal", "numeric", "float", "double", "real", "bit", "boolean", "bool", NULL};
+	static const char *const bin[] = {"binary", "varbinary", "tinyblob", "blob", "mediumblob",
+	"longblob", NULL};
+	static const char *const tim[] = {"date", "datetime", "timestamp", "time", "year", NULL};
+
+	if (c->textual)
+		return CAT_STR;
+	if (rank_in(c->base, num) >= 0)
+		return CAT_NUM;
+	if (rank_in(c->base, bin) >= 0)
+		return CAT_BIN;
+	if (rank_in(c->base, tim) >= 0)
+		return CAT_TIME;
+	return CAT_OTHER;
+}
+
+static char *
+type_with_charset(const TableDef *t, const ColDef *c)
+{
+	char	   *cs,
+			   *co,
+			   *res;
+
+	if (!c->textual)
+		return my_strdup(c->type);
+	cs = col_effective_charset(t, c);
+	co = col_effective_collation(t, c);
+	res = cs[0] && co[0] ? my_sprintf("%s CHARACTER SET %s COLLATE %s", c->type, cs, co)
+		: my_strdup(c->type);
+	free(cs);
+	free(co);
+	return res;
+}
+
+/* ------------------------------------------------------------------------
+ * Checks
+ * ------------------------------------------------------------------------
+ */
+static void
+check_table_empty(PlanStep *s, const char *table)
+{
+	PlanCheck  *c = add_check(s, CHECK_TABLE_EMPTY, table, table, true);
+	StrBuf		sb;
+
+	sb_init(&sb);
+	sb_puts(&sb, "SELECT COUNT(*) FROM ");
+	sb_ident(&sb, table);
+	c->sql = sb_steal(&sb);
+}
+
+static char *
+obj_col(const char *table, const char *col)
+{
+	return my_sprintf("%s.%s", table, col);
+}
+
+static void
+check_column(PlanStep *s, CheckKind kind, const char *table, const char *col)
+{
+	char	   *obj = obj_col(table, col);
+	PlanCheck  *c = add_check(s, kind, obj, table, kind == CHECK_COLUMN_EMPTY);
+	StrBuf		sb;
+
+	free(obj);
+	c->column = my_strdup(col);
+	sb_init(&sb);
+	sb_puts(&sb, "SELECT COUNT(*) FROM ");
+	sb_ident(&sb, table);
+	sb_puts(&sb, " WHERE ");
+	sb_ident(&sb, col);
+	sb_puts(&sb, kind == CHECK_COLUMN_EMPTY ? " IS NOT NULL" : " IS NULL");
+	c->sql = sb_steal(&sb);
+}
+
+static void
+check_fit(PlanStep *s, const TableDef *lt, const ColDef *lc, const TableDef *tt,
+		  const ColDef *tc)
+{
+	char	   *obj = obj_col(lt->name, lc->name);
+	PlanCheck  *c = add_check(s, CHECK_VALUES_FIT, obj, lt->name, true);
+	char	   *src = type_with_charset(lt, lc);
+	char	   *dst = type_with_charset(tt, tc);
+	TypeCat		a = type_cat(lc),
+				b = type_cat(tc);
+	StrBuf		sb;
+
+	free(obj);
+	c->column = my_strdup(lc->name);
+	sb_init(&sb);
+	sb_printf(&sb, "CREATE TEMPORARY TABLE `migrate_fit` (`src` %s NULL, `dst` %s NULL)", src, dst);
+	sb_puts(&sb, ";\nINSERT IGNORE INTO `migrate_fit` SELECT ");
+	sb_ident(&sb, lc->name);
+	sb_puts(&sb, ", ");
+	sb_ident(&sb, lc->name);
+	sb_puts(&sb, " FROM ");
+	sb_ident(&sb, lt->name);
+	sb_puts(&sb, " WHERE ");
+	sb_ident(&sb, lc->name);
+	sb_puts(&sb, " IS NOT NULL");
+	c->setup = sb_steal(&sb);
+
+	sb_init(&sb);
+	sb_puts(&sb, "SELECT COUNT(*) FROM `migrate_fit` WHERE ");
+	if (a == b && (a == CAT_NUM || a == CAT_TIME))
+		sb_puts(&sb, "NOT (`dst` <=> `src`)");
+	else if (a == CAT_STR && b == CAT_STR)
+		sb_puts(&sb, "NOT (CONVERT(`dst` USING utf8mb4) COLLATE utf8mb4_bin <=> "
+				"CONVERT(`src` USING utf8mb4) COLLATE utf8mb4_bin) "
+				"OR CHAR_LENGTH(`dst`) <> CHAR_LENGTH(`src`)");
+	else if (a == CAT_BIN && b == CAT_BIN)
+		sb_puts(&sb, "NOT (TRIM(TRAILING 0x00 FROM `dst`) <=> TRIM(TRAILING 0x00 FROM `src`))");
+	else
+		sb_puts(&sb, "NOT (CAST(`dst` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin <=> "
+				"CAST(`src` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin)");
+	c->sql = sb_steal(&sb);
+	c->cleanup = my_strdup("DROP TEMPORARY TABLE IF EXISTS `migrate_fit`");
+	free(src);
+	free(dst);
+}
+
+/* key columns in live terms; NULL when one does not exist live yet */
+static void
+check_duplicates(PlanStep *s, const TableDef *lt, const KeyDef *k, const StrList *col_old,
+				 const StrList *col_new)
+{
+	StrBuf		sb,
+				grp;
+	PlanCheck  *c;
+	char	   *obj;
+
+	sb_init(&grp);
+	for (int i = 0; i < k->ncols; i++)
+	{
+		const char *live = map_one(col_new, col_old, k->cols[i]);
+
+		if (tabledef_col(lt, live) < 0)
+		{
+			sb_free(&grp);
+			return;				/* the column arrives with the step: nothing to check yet */
+		}
+		if (i > 0)
+			sb_puts(&grp, ", ");
+		if (k->prefix[i] > 0)
+		{
+			sb_puts(&grp, "LEFT(");
+			sb_ident(&grp, live);
+			sb_printf(&grp, ", %d)", k->prefix[i]);
+		}
+		else
+			sb_ident(&grp, live);
+	}
+	obj = k->kind == 'P' ? my_sprintf("%s.PRIMARY", lt->name) : obj_col(lt->name, k->name);
+	c = add_check(s, CHECK_NO_DUPLICATES, obj, lt->name, false);
+	free(obj);
+	sb_init(&sb);
+	sb_puts(&sb, "SELECT COALESCE(SUM(`n`), 0) FROM (SELECT COUNT(*) AS `n` FROM ");
+	sb_ident(&sb, lt->name);
+	sb_puts(&sb, " WHERE ");
+	for (int i = 0; i < k->ncols; i++)
+	{
+		if (i > 0)
+			sb_puts(&sb, " AND ");
+		sb_ident(&sb, map_one(col_new, col_old, k->cols[i]));
+		sb_puts(&sb, " IS NOT NULL");
+	}
+	sb_printf(&sb, " GROUP BY %s HAVING COUNT(*) > 1) AS `d`", grp.data);
+	c->sql = sb_steal(&sb);
+	sb_free(&grp);
+}
+
+static void
+check_orphans(PlanStep *s, const TableDef *lt, const ConDef *fk, const StrList *col_old,
+			  const StrList *col_new)
+{
+	StrBuf		sb;
+	PlanCheck  *c;
+	char	   *obj;
+
+	for (int i = 0; i < fk->ncols; i++)
+		if (tabledef_col(lt, map_one(col_new, col_old, fk->cols[i])) < 0)
+			return;
+	obj = obj_col(lt->name, fk->name);
+	c = add_check(s, CHECK_NO_ORPHANS, obj, lt->name, false);
+	free(obj);
+	c->ref_table = my_strdup(fk->ref_table);
+	sb_init(&sb);
+	sb_puts(&sb, "SELECT COUNT(*) FROM ");
+	sb_ident(&sb, lt->name);
+	sb_puts(&sb, " AS `c` WHERE ");
+	for (int i = 0; i < fk->ncols; i++)
+	{
+		sb_puts(&sb, "`c`.");
+		sb_ident(&sb, map_one(col_new, col_old, fk->cols[i]));
+		sb_puts(&sb, " IS NOT NULL AND ");
+	}
+	sb_puts(&sb, "NOT EXISTS (SELECT 1 FROM ");
+	sb_ident(&sb, fk->ref_table);
+	sb_puts(&sb, " AS `p` WHERE ");
+	for (int i = 0; i < fk->ncols; i++)
+	{
+		if (i > 0)
+			sb_puts(&sb, " AND ");
+		sb_puts(&sb, "`p`.");
+		sb_ident(&sb, fk->ref_cols[i]);
+		sb_puts(&sb, " = `c`.");
+		sb_ident(&sb, map_one(col_new, col_old, fk->cols[i]));
+	}
+	sb_puts(&sb, ")");
+	c->sql = sb_steal(&sb);
+}
+
+static void
+check_constraint(PlanStep *s, const TableDef *lt, const ConDef *ck, const StrList *col_old,
+				 const StrList *col_new)
+{
+	char	   *wrapped = my_sprintf("(%s)", ck->expr);
+	char	   *expr = map_idents(wrapped, col_new, col_old, false);
+	char	   *obj = obj_col(lt->name, ck->name);
+	PlanCheck  *c = add_check(s, CHECK_CONSTRAINT_HOLDS, obj, lt->name, false);
+	StrBuf		sb;
+
+	free(obj);
+	free(wrapped);
+	sb_init(&sb);
+	sb_puts(&sb, "SELECT COUNT(*) FROM ");
+	sb_ident(&sb, lt->name);
+	sb_printf(&sb, " WHERE NOT %s", expr);
+	c->sql = sb_steal(&sb);
+	free(expr);
+}
+
+/* ------------------------------------------------------------------------
+ * Table diff
+ * ------------------------------------------------------------------------
+ */
+static const KeyDef *
+find_key(const TableDef *t, const KeyDef *k)
+{
+	for (int i = 0; i < t->nkeys; i++)
+	{
+		const KeyDef *o = &t->keys[i];
+
+		if (k->kind == 'P' ? o->kind == 'P' :
+			(o->kind != 'P' && o->name && k->name && strcasecmp(o->name, k->name) == 0))
+			return o;
+	}
+	return NULL;
+}
+
+static const ConDef *
+find_con(const TableDef *t, const ConDef *c)
+{
+	for (int i = 0; i < t->ncons; i++)
+		if (t->cons[i].kind == c->kind && strcasecmp(t->cons[i].name, c->name) == 0)
+			return &t->cons[i];
+	return NULL;
+}
+
+/* the key's definition with live column names mapped to target names */
+static char *
+key_def_mapped(const KeyDef *k, const StrList *col_old, const StrList *col_new)
+{
+	return map_idents(k->def, col_old, col_new, true);
+}
+
+/* a foreign key's definition with local columns and the referenced table
+ * mapped to target names */
+static char *
+fk_def_mapped(const ConDef *c, const StrList *col_old, const StrList *col_new,
+			  const StrList *tbl_old, const StrList *tbl_new)
+{
+	char	   *d = map_idents(c->def, col_old, col_new, true);
+	const char *ref = map_one(tbl_old, tbl_new, c->ref_table);
+
+	if (strcmp(ref, c->ref_table) != 0)
+	{
+		char	   *qold = my_quote_ident(c->ref_table);
+		char	   *qnew = my_quote_ident(ref);
+		char	   *p = strstr(d, "REFERENCES ");
+
+		if (p && strncmp(p + 11, qold, strlen(qold)) == 0)
+		{
+			char	   *nd = my_sprintf("%.*s%s%s", (int) (p + 11 - d), d, qnew, p + 11 + strlen(qold));
+
+			free(d);
+			d = nd;
+		}
+		free(qold);
+		free(qnew);
+	}
+	return d;
+}
+
+static int
+table_opt_index(const TableDef *t, const char *key)
+{
+	for (int i = 0; i < t->nopts; i++)
+		if (strcmp(t->opts[i].key, key) == 0)
+			return i;
+	return -1;
+}
+
+static void
+diff_options(const TableDef *l, const TableDef *t, StrList *clauses)
+{
+	bool		cs_changed;
+
+	for (int i = 0; i < t->nopts; i++)
+	{
+		const char *k = t->opts[i].key;
+		int			j;
+
+		if (strcmp(k, "DEFAULT CHARSET") == 0 || strcmp(k, "CHARSET") == 0 || strcmp(k, "COLLATE") == 0)
+			continue;
+		j = table_opt_index(l, k);
+		if (j < 0 || strcmp(l->opts[j].value, t->opts[i].value) != 0)
+			sl_add_owned(clauses, my_sprintf("%s=%s", k, t->opts[i].value));
+	}
+	for (int i = 0; i < l->nopts; i++)
+	{
+		const char *k = l->opts[i].key;
+
+		if (strcmp(k, "DEFAULT CHARSET") == 0 || strcmp(k, "CHARSET") == 0 || strcmp(k, "COLLATE") == 0)
+			continue;
+		if (table_opt_index(t, k) >= 0)
+			continue;
+		if (strcmp(k, "COMMENT") == 0)
+			sl_add(clauses, "COMMENT=''");
+		else
+			sl_add_owned(clauses, my_sprintf("%s=DEFAULT", k));
+	}
+	cs_changed = (l->charset == NULL) != (t->charset == NULL) ||
+		(l->charset && strcmp(l->charset, t->charset) != 0) ||
+		(l->collation == NULL) != (t->collation == NULL) ||
+		(l->collation && strcmp(l->collation, t->collation) != 0);
+	if (cs_changed && t->charset)
+	{
+		if (t->collation)
+			sl_add_owned(clauses, my_sprintf("DEFAULT CHARSET=%s COLLATE=%s", t->charset, t->collation));
+		else
+			sl_add_owned(clauses, my_sprintf("DEFAULT CHARSET=%s", t->charset));
+	}
+}
+
+/* longest increasing subsequence of seq[] (target positions in live
+ * order); marks stay[target position] for its members */
+static void
+lis_mark(const int *seq, int n, bool *stay)
+{
+	int		   *len = my_alloc((n + 1) * sizeof(int));
+	int		   *prev = my_alloc((n + 1) * sizeof(int));
+	int			best = -1;
+
+	for (int i = 0; i < n; i++)
+	{
+		len[i] = 1;
+		prev[i] = -1;
+		for (int j = 0; j < i; j++)
+			if (seq[j] < seq[i] && len[j] + 1 > len[i])
+			{
+				len[i] = len[j] + 1;
+				prev[i] = j;
+			}
+		if (best < 0 || len[i] > len[best])
+			best = i;
+	}
+	for (int i = best; i >= 0; i = prev[i])
+		stay[seq[i]] = true;
+	free(len);
+	free(prev);
+}
+
+static void
+add_clause_ident(StrList *l, const char *prefix, const char *name, const char *suffix)
+{
+	StrBuf		sb;
+
+	sb_init(&sb);
+	sb_puts(&sb, prefix);
+	sb_ident(&sb, name);
+	sb_puts(&sb, suffix);
+	sl_add_owned(l, sb_steal(&sb));
+}
+
+static char *
+position_clause(const TableDef *t, int ti)
+{
+	StrBuf		sb;
+
+	sb_init(&sb);
+	if (ti == 0)
+		sb_puts(&sb, " FIRST");
+	else
+	{
+		sb_puts(&sb, " AFTER ");
+		sb_ident(&sb, t->cols[ti - 1].name);
+	}
+	return sb_steal(&sb);
+}
+
+static bool
+allowed(const StrList *allow, const char *object)
+{
+	for (int i = 0; allow && i < allow->n; i++)
+		if (strcmp(allow->items[i], object) == 0 || strcasecmp(allow->items[i], object) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * ALTER TABLE steps bringing live table l to target t.  col_old/col_new
+ * map live column names to target names (recorded renames).
+ */
+static void
+diff_table(Plan *p, const TableDef *l, const TableDef *t, const StrList *col_old_in,
+		   const StrList *col_new_in, const StrList *tbl_old, const StrList *tbl_new,
+		   const StrList *allow)
+{
+	StrList		col_old = {0},
+				col_new = {0};
+	StrList		drops_fk = {0},
+				drops = {0},
+				cols = {0},
+				adds = {0},
+				opts = {0};
+	int		   *matched = my_alloc((t->ncols + 1) * sizeof(int));
+	bool	   *stay = my_alloc((t->ncols + 1) * sizeof(bool));
+	int		   *seq = my_alloc((l->ncols + 1) * sizeof(int));
+	int			nseq = 0;
+	PlanStep	tmp = {0};		/* collects the checks */
+	bool		relax = false;
+	bool		fk_same_name = false;
+
+	/* keep only renames that make sense on these two images */
+	for (int i = 0; i < col_old_in->n; i++)
+	{
+		const char *o = col_old_in->items[i],
+				   *n = col_new_in->items[i];
+
+		if (tabledef_col(l, o) >= 0 && tabledef_col(t, n) >= 0 &&
+			(strcasecmp(o, n) == 0 || (tabledef_col(l, n) < 0 && tabledef_col(t, o) < 0)))
+		{
+			sl_add(&col_old, o);
+			sl_add(&col_new, n);
+		}
+	}
+
+	/* columns: match live to target */
+	for (int i = 0; i < t->ncols; i++)
+		matched[i] = -1;
+	for (int li = 0; li < l->ncols; li++)
+	{
+		const ColDef *lc = &l->cols[li];
+		int			ti = tabledef_col(t, map_one(&col_old, &col_new, lc->name));
+
+		if (ti < 0)
+		{
+			add_clause_ident(&drops, "DROP COLUMN ", lc->name, "");
+			if (!lc->generated)
+				check_column(&tmp, CHECK_COLUMN_EMPTY, l->name, lc->name);
+			continue;
+		}
+		matched[ti] = li;
+		seq[nseq++] = ti;
+	}
+	lis_mark(seq, nseq, stay);
+
+	for (int ti = 0; ti < t->ncols; ti++)
+	{
+		const ColDef *tc = &t->cols[ti];
+		char	   *pos = position_clause(t, ti);
+		char	   *adef = absolute_def(t, tc, tc->def);
+		StrBuf		sb;
+
+		sb_init(&sb);
+		if (matched[ti] < 0)
+		{
+			sb_puts(&sb, "ADD COLUMN ");
+			sb_ident(&sb, tc->name);
+			sb_printf(&sb, " %s%s", adef, pos);
+			sl_add_owned(&cols, sb_steal(&sb));
+		}
+		else
+		{
+			const ColDef *lc = &l->cols[matched[ti]];
+			char	   *ldef = map_idents(lc->def, &col_old, &col_new, false);
+			bool		renamed = strcmp(lc->name, tc->name) != 0;
+			bool		moved = !stay[ti];
+			bool		changed = !col_equal(l, lc, ldef, t, tc);
+
+			if (changed && (tc->generated || (lc->generated && lc->generated != 2)))
+			{
+				/* generated columns cannot be modified into or between
+				 * expressions: drop and add back */
+				add_clause_ident(&drops, "DROP COLUMN ", lc->name, "");
+				if (!lc->generated)
+					check_column(&tmp, CHECK_COLUMN_EMPTY, l->name, lc->name);
+				sb_puts(&sb, "ADD COLUMN ");
+				sb_ident(&sb, tc->name);
+				sb_printf(&sb, " %s%s", adef, pos);
+				sl_add_owned(&cols, sb_steal(&sb));
+			}
+			else if (renamed || changed || moved)
+			{
+				if (renamed)
+				{
+					sb_puts(&sb, "CHANGE COLUMN ");
+					sb_ident(&sb, lc->name);
+					sb_putc(&sb, ' ');
+				}
+				else
+					sb_puts(&sb, "MODIFY COLUMN ");
+				sb_ident(&sb, tc->name);
+				sb_printf(&sb, " %s%s", adef, moved ? pos : "");
+				sl_add_owned(&cols, sb_steal(&sb));
+				if (changed && !tc->generated)
+				{
+					if (!lc->not_null && tc->not_null)
+						check_column(&tmp, CHECK_NO_NULLS, l->name, lc->name);
+					if ((strcasecmp(lc->type, tc->type) != 0 || !same_charset(l, lc, t, tc)) &&
+						!(same_charset(l, lc, t, tc) && is_widening(lc, tc)))
+					{
+						char	   *obj = obj_col(l->name, lc->name);
+
+						check_fit(&tmp, l, lc, t, tc);
+						if (allowed(allow, obj))
+							relax = true;
+						free(obj);
+					}
+				}
+			}
+			free(ldef);
+		}
+		if (sb.data)
+			sb_free(&sb);
+		free(pos);
+		free(adef);
+	}
+
+	/* indexes */
+	for (int i = 0; i < l->nkeys; i++)
+	{
+		const KeyDef *lk = &l->keys[i];
+		const KeyDef *tk = find_key(t, lk);
+		char	   *ld = key_def_mapped(lk, &col_old, &col_new);
+
+		if (tk == NULL || strcmp(ld, tk->def) != 0)
+		{
+			if (lk->kind == 'P')
+				sl_add(&drops, "DROP PRIMARY KEY");
+			else
+				add_clause_ident(&drops, "DROP INDEX ", lk->name, "");
+		}
+		free(ld);
+	}
+	for (int i = 0; i < t->nkeys; i++)
+	{
+		const KeyDef *tk = &t->keys[i];
+		const KeyDef *lk = find_key(l, tk);
+		char	   *ld = lk ? key_def_mapped(lk, &col_old, &col_new) : NULL;
+
+		if (lk == NULL || strcmp(ld, tk->def) != 0)
+		{
+			sl_add_owned(&adds, my_sprintf("ADD %s", tk->def));
+			if (tk->kind == 'P' || tk->kind == 'U')
+				check_duplicates(&tmp, l, tk, &col_old, &col_new);
+		}
+		free(ld);
+	}
+
+	/* constraints */
+	for (int i = 0; i < l->ncons; i++)
+	{
+		const ConDef *lc = &l->cons[i];
+		const ConDef *tc = find_con(t, lc);
+		char	   *ld = lc->kind == 'F' ? fk_def_mapped(lc, &col_old, &col_new, tbl_old, tbl_new)
+			: map_idents(lc->def, &col_old, &col_new, false);
+
+		if (tc == NULL || strcmp(ld, tc->def) != 0)
+		{
+			if (lc->kind == 'F')
+			{
+				add_clause_ident(&drops_fk, "DROP FOREIGN KEY ", lc->name, "");
+				if (tc)
+					fk_same_name = true;
+			}
+			else
+				add_clause_ident(&drops, "DROP CONSTRAINT ", lc->name, "");
+		}
+		free(ld);
+	}
+	for (int i = 0; i < t->ncons; i++)
+	{
+		const ConDef *tc = &t->cons[i];
+		const ConDef *lc = find_con(l, tc);
+		char	   *ld = NULL;
+
+		if (lc)
+			ld = lc->kind == 'F' ? fk_def_mapped(lc, &col_old, &col_new, tbl_old, tbl_new)
+				: map_idents(lc->def, &col_old, &col_new, false);
+		if (lc == NULL || strcmp(ld, tc->def) != 0)
+		{
+			sl_add_owned(&adds, my_sprintf("ADD %s", tc->def));
+			if (tc->kind == 'F')
+				check_orphans(&tmp, l, tc, &col_old, &col_new);
+			else
+				check_constraint(&tmp, l, tc, &col_old, &col_new);
+		}
+		free(ld);
+	}
+
+	diff_options(l, t, &opts);
+
+	if (fk_same_name)
+	{
+		/* MariaDB refuses to drop and re-add a foreign key of the same name
+		 * in one statement */
+		StrBuf		sb;
+
+		sb_init(&sb);
+		sb_puts(&sb, "ALTER TABLE ");
+		sb_ident(&sb, l->name);
+		for (int i = 0; i < drops_fk.n; i++)
+			sb_printf(&sb, "%s %s", i ? "," : "", drops_fk.items[i]);
+		add_step(p, sb_steal(&sb));
+		sl_free(&drops_fk);
+	}
+	if (drops_fk.n + drops.n + cols.n + adds.n + opts.n > 0)
+	{
+		StrBuf		sb;
+		PlanStep   *s;
+		StrList    *parts[] = {&drops_fk, &drops, &cols, &adds, &opts};
+		bool		first = true;
+
+		sb_init(&sb);
+		sb_puts(&sb, "ALTER TABLE ");
+		sb_ident(&sb, l->name);
+		for (int g = 0; g < 5; g++)
+			for (int i = 0; i < parts[g]->n; i++)
+			{
+				sb_printf(&sb, "%s %s", first ? "" : ",", parts[g]->items[i]);
+				first = false;
+			}
+		s = add_step(p, sb_steal(&sb));
+		s->checks = tmp.checks;
+		s->nchecks = tmp.nchecks;
+		s->relax_strict = relax;
+		tmp.checks = NULL;
+		tmp.nchecks = 0;
+	}
+	for (int j = 0; j < tmp.nchecks; j++)
+	{
+		free(tmp.checks[j].object);
+		free(tmp.checks[j].table);
+		free(tmp.checks[j].column);
+		free(tmp.checks[j].ref_table);
+		free(tmp.checks[j].setup);
+		free(tmp.checks[j].sql);
+		free(tmp.checks[j].cleanup);
+	}
+	free(tmp.checks);
+	sl_free(&drops_fk);
+	sl_free(&drops);
+	sl_free(&cols);
+	sl_free(&adds);
+	sl_free(&opts);
+	sl_free(&col_old);
+	sl_free(&col_new);
+	free(matched);
+	free(stay);
+	free(seq);
+}
+
+/* ------------------------------------------------------------------------
+ * Non-table objects
+ * ------------------------------------------------------------------------
+ */
+
+/* Views, triggers and routines compare by body and sql_mode; the client
+ * character set they were created under is restored when possible but is
+ * not part of the comparison. */
+bool
+image_equal(ObjKind kind, const char *a, const char *b)
+{
+	char	   *ma,
+			   *mb;
+	bool		eq;
+
+	if (a == NULL || b == NULL)
+		return a == b;
+	if (kind == OBJ_TABLE || kind == OBJ_SEQUENCE)
+		return strcmp(a, b) == 0;
+	if (strcmp(image_body(a), image_body(b)) != 0)
+		return false;
+	ma = image_meta(a, "sql_mode");
+	mb = image_meta(b, "sql_mode");
+	eq = (ma == NULL && mb == NULL) || (ma && mb && strcmp(ma, mb) == 0);
+	free(ma);
+	free(mb);
+	return eq;
+}
+
+static bool
+is_ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char) *s >= 0x80)
+			return false;
+	return true;
+}
+
+/* SET statements restoring the session a view/trigger/routine was made in */
+static char *
+session_for(const char *image)
+{
+	char	   *mode = image_meta(image, "sql_mode");
+	char	   *cs = image_meta(image, "character_set_client");
+	char	   *co = image_meta(image, "collation_connection");
+	StrBuf		sb;
+
+	sb_init(&sb);
+	if (mode)
+		sb_printf(&sb, "SET SESSION sql_mode = '%s'", mode);
+	if (cs && co && is_ascii(image_body(image)) && strspn(cs, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(cs)
+		&& strspn(co, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(co))
+		sb_printf(&sb, "%sSET SESSION character_set_client = %s, collation_connection = %s",
+				  sb.len ? ";\n" : "", cs, co);
+	free(mode);
+	free(cs);
+	free(co);
+	if (sb.len == 0)
+	{
+		sb_free(&sb);
+		return NULL;
+	}
+	return sb_steal(&sb);
+}
+
+/* "CREATE OR REPLACE ..." from a stored CREATE statement */
+static char *
+or_replace(const char *body)
+{
+	if (strncasecmp(body, "CREATE ", 7) == 0 && strncasecmp(body + 7, "OR REPLACE", 10) != 0)
+		return my_sprintf("CREATE OR REPLACE %s", body + 7);
+	return my_strdup(body);
+}
+
+static char *
+drop_stmt(ObjKind kind, const char *name)
+{
+	static const char *const what[OBJ_NKINDS] = {
+		"TABLE", "VIEW", "TRIGGER", "PROCEDURE", "FUNCTION", "EVENT", "SEQUENCE"
+	};
+	StrBuf		sb;
+
+	sb_init(&sb);
+	sb_printf(&sb, "DROP %s ", what[kind]);
+	sb_ident(&sb, name);
+	return sb_steal(&sb);
+}
+
+/* views mentioning another view of the list come after it */
+static void
+order_views(PlanObject **v, int n)
+{
+	for (int pass = 0; pass < n; pass++)
+	{
+		bool		moved = false;
+
+		for (int i = 0; i < n; i++)
+			for (int j = i + 1; j < n; j++)
+			{
+				char	   *q = my_quote_ident(v[j]->name);
+
+				if (v[i]->target && strstr(image_body(v[i]->target), q))
+				{
+					PlanObject *t = v[i];
+
+					v[i] = v[j];
+					v[j] = t;
+					moved = true;
+				}
+				free(q);
+			}
+		if (!moved)
+			break;
+	}
+}
+
+/* ------------------------------------------------------------------------
+ * Entry point
+ * ------------------------------------------------------------------------
+ */
+
+/* tables referenced by others first */
+static void
+order_tables(PlanObject **t, int n)
+{
+	for (int pass = 0; pass < n; pass++)
+	{
+		bool		moved = false;
+
+		for (int i = 0; i < n; i++)
+			for (int j = i + 1; j < n; j++)
+			{
+				char	   *q = my_sprintf("REFERENCES `%s`", t[j]->name);
+				bool		refs = (t[i]->target && strstr(t[i]->target, q)) ||
+					(t[i]->live && strstr(t[i]->live, q));
+
+				free(q);
+				if (refs)
+				{
+					PlanObject *x = t[i];
+
+					t[i] = t[j];
+					t[j] = x;
+					moved = true;
+				}
+			}
+		if (!moved)
+			break;
+	}
+}
+
+/*
+ * Compute the steps that bring every object of objs from its live image to
+ * its target image.  Unchanged objects produce nothing.  The plan is
+ * deterministic: the same inputs give the same statements.
+ */
+void
+plan_compute(MyState *st, PlanObject *objs, int nobjs, const StrList *allow_loss, Plan *out)
+{
+	PlanObject **tables = my_alloc((nobjs + 1) * sizeof(PlanObject *));
+	PlanObject **views = my_alloc((nobjs + 1) * sizeof(PlanObject *));
+	int			ntables = 0,
+				nviews = 0;
+	StrList		tbl_old = {0},
+				tbl_new = {0};
+
+	(void) st;
+	memset(out, 0, sizeof(*out));
+
+	for (int i = 0; i < nobjs; i++)
+	{
+		PlanObject *o = &objs[i];
+
+		if (o->kind == OBJ_TABLE && o->live_name && strcmp(o->live_name, o->name) != 0)
+		{
+			sl_add(&tbl_old, o->live_name);
+			sl_add(&tbl_new, o->name);
+		}
+	}
+
+	/* 1. triggers, routines and views that must go or be replaced by drop */
+	for (int i = 0; i < nobjs; i++)
+	{
+		PlanObject *o = &objs[i];
+
+		if (image_equal(o->kind, o->live, o->target))
+			continue;
+		if (o->kind == OBJ_EVENT || o->kind == OBJ_SEQUENCE)
+		{
+			refuse(out, my_sprintf("%s \"%s\" differs from its recorded state, and the driver does not "
+								   "revert %ss", obj_kind_name(o->kind), o->name,
+								   obj_kind_name(o->kind)));
+			continue;
+		}
+		if ((o->kind == OBJ_TRIGGER || o->kind == OBJ_VIEW || o->kind == OBJ_PROCEDURE ||
+			 o->kind == OBJ_FUNCTION) && o->live && o->target == NULL)
+			add_step(out, drop_stmt(o->kind, o->live_name ? o->live_name : o->name));
+	}
+
+	/* 2. tables */
+	for (int i = 0; i < nobjs; i++)
+		if (objs[i].kind == OBJ_TABLE)
+			tables[ntables++] = &objs[i];
+	order_tables(tables, ntables);
+
+	for (int i = 0; i < ntables; i++)
+	{
+		PlanObject *o = tables[i];
+		const char *lname = o->live_name ? o->live_name : o->name;
+
+		if (o->live && o->target && strcmp(lname, o->name) != 0)
+		{
+			StrBuf		sb;
+
+			sb_init(&sb);
+			sb_puts(&sb, "RENAME TABLE ");
+			sb_ident(&sb, lname);
+			sb_puts(&sb, " TO ");
+			sb_ident(&sb, o->name);
+			add_step(out, sb_steal(&sb));
+		}
+	}
+	for (int i = 0; i < ntables; i++)
+	{
+		PlanObject *o = tables[i];
+
+		if (o->live == NULL && o->target)
+		{
+			TableDef   *t = tabledef_parse(o->target);
+
+			if (t->unsupported)
+				refuse(out, my_sprintf("table \"%s\" cannot be re-created: %s", o->name, t->unsupported));
+			else
+				add_step(out, my_strdup(o->target));
+			tabledef_free(t);
+		}
+	}
+	for (int i = 0; i < ntables; i++)
+	{
+		PlanObject *o = tables[i];
+		TableDef   *l,
+				   *t;
+		const char *lname = o->live_name ? o->live_name : o->name;
+
+		if (o->live == NULL || o->target == NULL)
+			continue;
+		l = tabledef_parse(o->live);
+		t = tabledef_parse(o->target);
+		if (strcmp(lname, o->name) != 0)
+		{
+			/* planned after the rename step above */
+			free(l->name);
+			l->name = my_strdup(o->name);
+		}
+		if (l->unsupported || t->unsupported)
+		{
+			if (strcmp(o->live, o->target) != 0 || strcmp(lname, o->name) != 0)
+				refuse(out, my_sprintf("table \"%s\" cannot be reverted: %s", o->name,
+									   l->unsupported ? l->unsupported : t->unsupported));
+		}
+		else
+			diff_table(out, l, t, &o->col_old, &o->col_new, &tbl_old, &tbl_new, allow_loss);
+		tabledef_free(l);
+		tabledef_free(t);
+	}
+	for (int i = ntables - 1; i >= 0; i--)
+	{
+		PlanObject *o = tables[i];
+
+		if (o->live && o->target == NULL)
+		{
+			const char *lname = o->live_name ? o->live_name : o->name;
+			PlanStep   *s = add_step(out, drop_stmt(OBJ_TABLE, lname));
+
+			check_table_empty(s, lname);
+		}
+	}
+
+	/* 3. views, routines, triggers: (re)create */
+	for (int i = 0; i < nobjs; i++)
+		if (objs[i].kind == OBJ_VIEW && objs[i].target &&
+			!image_equal(OBJ_VIEW, objs[i].live, objs[i].target))
+			views[nviews++] = &objs[i];
+	order_views(views, nviews);
+	for (int i = 0; i < nviews; i++)
+	{
+		PlanStep   *s = add_step(out, or_replace(image_body(views[i]->target)));
+
+		s->pre = session_for(views[i]->target);
+	}
+	{
+		static const ObjKind order[] = {OBJ_FUNCTION, OBJ_PROCEDURE, OBJ_TRIGGER};
+
+		for (int k = 0; k < 3; k++)
+			for (int i = 0; i < nobjs; i++)
+			{
+				PlanObject *o = &objs[i];
+				PlanStep   *s;
+
+				if (o->kind != order[k] || o->target == NULL ||
+					image_equal(o->kind, o->live, o->target))
+					continue;
+				s = add_step(out, or_replace(image_body(o->target)));
+				s->pre = session_for(o->target);
+			}
+	}
+
+	sl_free(&tbl_old);
+	sl_free(&tbl_new);
+	free(tables);
+	free(views);
+}
+
+/* ------------------------------------------------------------------------
+ * Messages
+ * ------------------------------------------------------------------------
+ */
+const char *
+check_kind_text(CheckKind k)
+{
+	switch (k)
+	{
+		case CHECK_TABLE_EMPTY:
+			return "table is empty";
+		case CHECK_COLUMN_EMPTY:
+			return "column is empty";
+		case CHECK_NO_NULLS:
+			return "no NULL values";
+		case CHECK_NO_DUPLICATES:
+			return "no duplicate values";
+		case CHECK_VALUES_FIT:
+			return "values fit the restored type";
+		case CHECK_NO_ORPHANS:
+			return "no rows without a parent";
+		case CHECK_CONSTRAINT_HOLDS:
+			return "no rows violating the constraint";
+	}
+	return "?";
+}
+
+char *
+check_describe(const PlanCheck *c, long long rows)
+{
+	switch (c->kind)
+	{
+		case CHECK_TABLE_EMPTY:
+			return my_sprintf("table \"%s\" is not empty: %lld row%s would be lost", c->object, rows,
+							  rows == 1 ? "" : "s");
+		case CHECK_COLUMN_EMPTY:
+			return my_sprintf("column \"%s\" is not empty: %lld row%s hold%s a value that would be lost",
+							  c->object, rows, rows == 1 ? "" : "s", rows == 1 ? "s" : "");
+		case CHECK_NO_NULLS:
+			return my_sprintf("column \"%s\" has %lld NULL value%s and would become NOT NULL",
+							  c->object, rows, rows == 1 ? "" : "s");
+		case CHECK_NO_DUPLICATES:
+			return my_sprintf("key \"%s\" would not be unique: %lld row%s share%s a value",
+							  c->object, rows, rows == 1 ? "" : "s", rows == 1 ? "s" : "");
+		case CHECK_VALUES_FIT:
+			return my_sprintf("column \"%s\" has %lld value%s that the restored type cannot hold",
+							  c->object, rows, rows == 1 ? "" : "s");
+		case CHECK_NO_ORPHANS:
+			return my_sprintf("foreign key \"%s\" would not hold: %lld row%s ha%s no parent row in \"%s\"",
+							  c->object, rows, rows == 1 ? "" : "s", rows == 1 ? "s" : "ve",
+							  c->ref_table ? c->ref_table : "?");
+		case CHECK_CONSTRAINT_HOLDS:
+			return my_sprintf("check constraint \"%s\" would not hold: %lld row%s violate%s it",
+							  c->object, rows, rows == 1 ? "" : "s", rows == 1 ? "s" : "");
+	}
+	return my_strdup("?");
+}
