@@ -14,7 +14,7 @@
  *	  changed are imaged, and the unit, the revision row and the removal of
  *	  the intent are committed together.  A run that finds an intent left by
  *	  an interrupted run decides by introspection whether the statement took
- *	  effect (hist_sync), and never runs it again if it did.
+ *	  effect (my_hist_sync), and never runs it again if it did.
  *
  * MySQL has no transactional DDL, so --tx-mode file and all cannot make a
  * file atomic here; every mode records progress after every statement.
@@ -79,7 +79,7 @@ write_rev(MyState *st, Revision *rev)
 		rev->partial_hashes = NULL;
 		rev->npartial = 0;
 	}
-	return hist_write_revision(st, rev);
+	return my_hist_write_revision(st, rev);
 }
 
 static void
@@ -123,7 +123,7 @@ run_data_stmt(Driver *d, const MigrationFile *f, int k, Revision *rev, char **er
 		return rc;
 	}
 	my_test_hook(st, KILL_WINDOW);
-	rc = hist_record_unit(st, UNIT_APPLY, f->version, k, sql, NULL, 0, NULL, NULL);
+	rc = my_hist_record_unit(st, UNIT_APPLY, f->version, k, sql, NULL, 0, NULL, NULL);
 	if (rc == DRV_OK)
 	{
 		rev_advance(rev, f, k);
@@ -155,7 +155,7 @@ run_schema_stmt(Driver *d, const MigrationFile *f, int k, Revision *rev, char **
 	int			nimgs = 0;
 	StmtInfo	si;
 
-	rc = hist_write_intent(st, "apply", f->version, k, sql);
+	rc = my_hist_write_intent(st, "apply", f->version, k, sql);
 	if (rc != DRV_OK)
 		return rc;
 	my_test_hook(st, KILL_BEFORE);
@@ -164,17 +164,17 @@ run_schema_stmt(Driver *d, const MigrationFile *f, int k, Revision *rev, char **
 		return erc;
 	my_test_hook(st, KILL_WINDOW);
 
-	rc = hist_capture_changes(st, &imgs, &nimgs);
+	rc = my_hist_capture_changes(st, &imgs, &nimgs);
 	if (rc != DRV_OK)
 		return rc;
-	stmt_analyze(sql, st->db, &si);
+	my_stmt_analyze(sql, st->db, &si);
 	rc = my_begin(st);
 	if (rc == DRV_OK)
 	{
 		if (erc == DRV_OK)
-			rc = hist_record_unit(st, UNIT_APPLY, f->version, k, sql, imgs, nimgs, &si, NULL);
+			rc = my_hist_record_unit(st, UNIT_APPLY, f->version, k, sql, imgs, nimgs, &si, NULL);
 		else if (nimgs > 0)
-			rc = hist_record_unit(st, UNIT_PARTIAL, f->version, k, sql, imgs, nimgs, &si, NULL);
+			rc = my_hist_record_unit(st, UNIT_PARTIAL, f->version, k, sql, imgs, nimgs, &si, NULL);
 	}
 	if (rc == DRV_OK)
 	{
@@ -185,13 +185,13 @@ run_schema_stmt(Driver *d, const MigrationFile *f, int k, Revision *rev, char **
 		rc = write_rev(st, rev);
 	}
 	if (rc == DRV_OK)
-		rc = hist_clear_intent(st);
+		rc = my_hist_clear_intent(st);
 	if (rc == DRV_OK)
 		rc = my_commit(st);
 	else
 		my_rollback(st);
-	stmt_info_free(&si);
-	unit_images_free(imgs, nimgs);
+	my_stmt_info_free(&si);
+	my_unit_images_free(imgs, nimgs);
 	if (rc != DRV_OK)
 		return rc;
 	my_test_hook(st, KILL_AFTER);
@@ -283,7 +283,7 @@ replay_session(Driver *d, const MigrationFile *f, int start, Reporter *r)
 		const char *sql = f->stmts.items[i].text;
 		int			rc;
 
-		if (!stmt_is_session_set(sql))
+		if (!my_stmt_is_session_set(sql))
 			continue;
 		rc = my_exec(st, sql, NULL);
 		if (rc != DRV_OK)
@@ -327,21 +327,21 @@ my_apply_file(Driver *d, const MigrationFile *f, TxMode mode, int start, Reporte
 		return DRV_OK;
 	}
 
-	if ((rc = hist_sync(d, r)) != DRV_OK)
+	if ((rc = my_hist_sync(d, r)) != DRV_OK)
 		goto out;
-	if ((rc = hist_read_revert(st, &rs)) != DRV_OK)
+	if ((rc = my_hist_read_revert(st, &rs)) != DRV_OK)
 		goto out;
 	if (rs.present)
 	{
 		log_error("a revert of version %s is in progress", rs.version);
 		log_error_detail("A previous \"migrate down\" stopped before it finished; the schema is between two versions.");
 		log_error_hint("Run \"migrate down\" again to finish it before applying.");
-		revert_state_clear(&rs);
+		my_revert_state_clear(&rs);
 		rc = DRV_ERROR;
 		goto out;
 	}
 
-	if ((rc = hist_get_revision(st, f->version, &rev, &found)) != DRV_OK)
+	if ((rc = my_hist_get_revision(st, f->version, &rev, &found)) != DRV_OK)
 		goto out;
 	if (!found)
 	{
@@ -366,7 +366,7 @@ my_apply_file(Driver *d, const MigrationFile *f, TxMode mode, int start, Reporte
 		rev.npartial = start;
 	}
 
-	if ((rc = hist_register_file(st, f)) != DRV_OK)
+	if ((rc = my_hist_register_file(st, f)) != DRV_OK)
 		goto out_rev;
 	if ((rc = write_rev(st, &rev)) != DRV_OK)
 		goto out_rev;
@@ -398,7 +398,7 @@ my_apply_file(Driver *d, const MigrationFile *f, TxMode mode, int start, Reporte
 			goto out_rev;
 		report_stmt(r, sql);
 		st->stmts_executed++;
-		if (stmt_classify(sql) == STMT_DATA)
+		if (my_stmt_classify(sql) == STMT_DATA)
 			rc = run_data_stmt(d, f, k, &rev, &err);
 		else
 			rc = run_schema_stmt(d, f, k, &rev, &err, t0);
@@ -414,7 +414,7 @@ my_apply_file(Driver *d, const MigrationFile *f, TxMode mode, int start, Reporte
 			{
 				/* the statement itself failed (a data statement's failure
 				 * is recorded here, outside its rolled back transaction) */
-				if (stmt_classify(sql) == STMT_DATA)
+				if (my_stmt_classify(sql) == STMT_DATA)
 				{
 					rev_fail(&rev, err, sql, now_ns() - t0);
 					(void) write_rev(st, &rev);
@@ -435,7 +435,7 @@ my_apply_file(Driver *d, const MigrationFile *f, TxMode mode, int start, Reporte
 		report_group_ok(r, now_ns() - t0);
 
 out_rev:
-	revision_clear(&rev);
+	my_revision_clear(&rev);
 out:
 	res->elapsed_ns = now_ns() - t0;
 	free(title);
@@ -457,7 +457,7 @@ my_check_clean(Driver *d, bool *clean, char **reason)
 {
 	MyState    *st = MYSTATE(d);
 	Snapshot	s;
-	int			rc = catalog_fingerprints(st, &s);
+	int			rc = my_catalog_fingerprints(st, &s);
 
 	*clean = true;
 	if (reason)
@@ -469,10 +469,10 @@ my_check_clean(Driver *d, bool *clean, char **reason)
 		*clean = false;
 		if (reason)
 			*reason = my_sprintf("database \"%s\" contains %s \"%s\"%s", st->db,
-								 obj_kind_name(s.items[0].kind), s.items[0].name,
+								 my_obj_kind_name(s.items[0].kind), s.items[0].name,
 								 s.n > 1 ? " and other objects" : "");
 	}
-	snapshot_free(&s);
+	my_snapshot_free(&s);
 	return DRV_OK;
 }
 
@@ -490,10 +490,10 @@ my_write_baseline(Driver *d, const char *version, const char *description)
 	rev.description = my_strdup(description ? description : "");
 	rev.type = REV_BASELINE;
 	rev.hash = my_strdup("");
-	rc = hist_sync(d, NULL);
+	rc = my_hist_sync(d, NULL);
 	if (rc == DRV_OK)
-		rc = hist_write_revision(st, &rev);
-	revision_clear(&rev);
+		rc = my_hist_write_revision(st, &rev);
+	my_revision_clear(&rev);
 	return rc;
 }
 
@@ -516,7 +516,7 @@ my_set_version(Driver *d, const char *version, const MigrationDir *dir)
 	RevisionList revs;
 	int			rc;
 
-	if ((rc = hist_read_revisions(st, &revs)) != DRV_OK)
+	if ((rc = my_hist_read_revisions(st, &revs)) != DRV_OK)
 		return rc;
 	rc = my_begin(st);
 	for (int i = 0; i < revs.n && rc == DRV_OK; i++)
@@ -524,7 +524,7 @@ my_set_version(Driver *d, const char *version, const MigrationDir *dir)
 		Revision   *r = &revs.items[i];
 
 		if (strcmp(r->version, version) > 0)
-			rc = hist_delete_revision(st, r->version);
+			rc = my_hist_delete_revision(st, r->version);
 		else if (!rev_complete(r))
 		{
 			r->type |= REV_SET;
@@ -554,8 +554,8 @@ my_set_version(Driver *d, const char *version, const MigrationDir *dir)
 			r.description = my_strdup(f->description ? f->description : "");
 			r.type = REV_SET;
 			r.hash = my_strdup(f->hash);
-			rc = hist_write_revision(st, &r);
-			revision_clear(&r);
+			rc = my_hist_write_revision(st, &r);
+			my_revision_clear(&r);
 		}
 	}
 	if (rc == DRV_OK)
@@ -563,7 +563,7 @@ my_set_version(Driver *d, const char *version, const MigrationDir *dir)
 	else
 		my_rollback(st);
 	for (int i = 0; i < revs.n; i++)
-		revision_clear(&revs.items[i]);
+		my_revision_clear(&revs.items[i]);
 	free(revs.items);
 	return rc;
 }
@@ -576,7 +576,7 @@ my_tag(Driver *d, const char *name)
 	const char *current = NULL;
 	int			rc;
 
-	if ((rc = hist_read_revisions(st, &revs)) != DRV_OK)
+	if ((rc = my_hist_read_revisions(st, &revs)) != DRV_OK)
 		return rc;
 	for (int i = 0; i < revs.n; i++)
 		if (rev_complete(&revs.items[i]))
@@ -588,9 +588,9 @@ my_tag(Driver *d, const char *name)
 		rc = DRV_ERROR;
 	}
 	else
-		rc = hist_tag(st, name, current);
+		rc = my_hist_tag(st, name, current);
 	for (int i = 0; i < revs.n; i++)
-		revision_clear(&revs.items[i]);
+		my_revision_clear(&revs.items[i]);
 	free(revs.items);
 	return rc;
 }

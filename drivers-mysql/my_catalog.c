@@ -38,13 +38,13 @@ static const char *const kind_names[OBJ_NKINDS] = {
 static const char kind_letters[OBJ_NKINDS] = {'t', 'v', 'g', 'p', 'f', 'e', 's'};
 
 const char *
-obj_kind_name(ObjKind k)
+my_obj_kind_name(ObjKind k)
 {
 	return kind_names[k];
 }
 
 int
-obj_kind_from_name(const char *s)
+my_obj_kind_from_name(const char *s)
 {
 	for (int i = 0; i < OBJ_NKINDS; i++)
 		if (strcmp(kind_names[i], s) == 0)
@@ -53,7 +53,7 @@ obj_kind_from_name(const char *s)
 }
 
 char
-obj_kind_letter(ObjKind k)
+my_obj_kind_letter(ObjKind k)
 {
 	return kind_letters[k];
 }
@@ -114,7 +114,7 @@ snapshot_pos(const Snapshot *s, ObjKind kind, const char *name, bool *found)
 }
 
 SnapObj *
-snapshot_find(const Snapshot *s, ObjKind kind, const char *name)
+my_snapshot_find(const Snapshot *s, ObjKind kind, const char *name)
 {
 	bool		found;
 	int			pos = snapshot_pos(s, kind, name, &found);
@@ -123,7 +123,7 @@ snapshot_find(const Snapshot *s, ObjKind kind, const char *name)
 }
 
 void
-snapshot_put(Snapshot *s, ObjKind kind, const char *name, const char *fp, const char *image)
+my_snapshot_put(Snapshot *s, ObjKind kind, const char *name, const char *fp, const char *image)
 {
 	bool		found;
 	int			pos = snapshot_pos(s, kind, name, &found);
@@ -154,7 +154,7 @@ snapshot_put(Snapshot *s, ObjKind kind, const char *name, const char *fp, const 
 }
 
 void
-snapshot_remove(Snapshot *s, ObjKind kind, const char *name)
+my_snapshot_remove(Snapshot *s, ObjKind kind, const char *name)
 {
 	bool		found;
 	int			pos = snapshot_pos(s, kind, name, &found);
@@ -168,9 +168,9 @@ snapshot_remove(Snapshot *s, ObjKind kind, const char *name)
 }
 
 void
-snapshot_copy(Snapshot *dst, const Snapshot *src)
+my_snapshot_copy(Snapshot *dst, const Snapshot *src)
 {
-	snapshot_free(dst);
+	my_snapshot_free(dst);
 	dst->items = my_alloc((src->n + 1) * sizeof(SnapObj));
 	dst->n = src->n;
 	for (int i = 0; i < src->n; i++)
@@ -182,7 +182,7 @@ snapshot_copy(Snapshot *dst, const Snapshot *src)
 }
 
 void
-snapshot_free(Snapshot *s)
+my_snapshot_free(Snapshot *s)
 {
 	for (int i = 0; i < s->n; i++)
 	{
@@ -208,79 +208,79 @@ snapshot_free(Snapshot *s)
 static char *
 fingerprint_sql(MyState *st)
 {
-	StrBuf		sb;
+	MyBuf		sb;
 	char	   *db = my_literal(st, st->db);
 
-	sb_init(&sb);
-	sb_printf(&sb,
+	mb_init(&sb);
+	mb_printf(&sb,
 			  "SELECT CASE TABLE_TYPE WHEN 'VIEW' THEN 'v' WHEN 'SEQUENCE' THEN 's' ELSE 't' END, "
 			  "TABLE_NAME, 'a', MD5(CONCAT_WS('|', TABLE_TYPE, IFNULL(ENGINE, '~'), "
 			  "IFNULL(TABLE_COLLATION, '~'), IFNULL(CREATE_OPTIONS, '~'), TABLE_COMMENT)) "
 			  "FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s", db);
-	sb_printf(&sb,
+	mb_printf(&sb,
 			  " UNION ALL SELECT 't', TABLE_NAME, 'b', MD5(GROUP_CONCAT(CONCAT_WS('|', COLUMN_NAME, "
 			  "ORDINAL_POSITION, IFNULL(COLUMN_DEFAULT, '~'), IS_NULLABLE, COLUMN_TYPE, "
 			  "IFNULL(CHARACTER_SET_NAME, '~'), IFNULL(COLLATION_NAME, '~'), EXTRA, COLUMN_COMMENT, "
 			  "IFNULL(GENERATION_EXPRESSION, '~')) ORDER BY ORDINAL_POSITION SEPARATOR '\\n')) "
 			  "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = %s GROUP BY TABLE_NAME", db);
-	sb_printf(&sb,
+	mb_printf(&sb,
 			  " UNION ALL SELECT 't', TABLE_NAME, 'c', MD5(GROUP_CONCAT(CONCAT_WS('|', INDEX_NAME, "
 			  "NON_UNIQUE, SEQ_IN_INDEX, COLUMN_NAME, IFNULL(SUB_PART, '~'), INDEX_TYPE, "
 			  "IFNULL(COLLATION, '~'), INDEX_COMMENT, IFNULL(COMMENT, '~')%s) "
 			  "ORDER BY INDEX_NAME, SEQ_IN_INDEX SEPARATOR '\\n')) "
 			  "FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = %s GROUP BY TABLE_NAME",
 			  st->mariadb && st->server_version >= 100600 ? ", IGNORED" : "", db);
-	sb_printf(&sb,
+	mb_printf(&sb,
 			  " UNION ALL SELECT 't', TABLE_NAME, 'd', MD5(GROUP_CONCAT(CONCAT_WS('|', CONSTRAINT_NAME, "
 			  "CONSTRAINT_TYPE) ORDER BY CONSTRAINT_NAME, CONSTRAINT_TYPE SEPARATOR '\\n')) "
 			  "FROM information_schema.TABLE_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = %s GROUP BY TABLE_NAME",
 			  db);
-	sb_printf(&sb,
+	mb_printf(&sb,
 			  " UNION ALL SELECT 't', TABLE_NAME, 'e', MD5(GROUP_CONCAT(CONCAT_WS('|', CONSTRAINT_NAME, "
 			  "CHECK_CLAUSE) ORDER BY CONSTRAINT_NAME SEPARATOR '\\n')) "
 			  "FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = %s GROUP BY TABLE_NAME",
 			  db);
-	sb_printf(&sb,
+	mb_printf(&sb,
 			  " UNION ALL SELECT 't', TABLE_NAME, 'f', MD5(GROUP_CONCAT(CONCAT_WS('|', CONSTRAINT_NAME, "
 			  "UPDATE_RULE, DELETE_RULE, REFERENCED_TABLE_NAME, MATCH_OPTION) "
 			  "ORDER BY CONSTRAINT_NAME SEPARATOR '\\n')) "
 			  "FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = %s "
 			  "GROUP BY TABLE_NAME", db);
-	sb_printf(&sb,
+	mb_printf(&sb,
 			  " UNION ALL SELECT 't', TABLE_NAME, 'g', MD5(GROUP_CONCAT(CONCAT_WS('|', CONSTRAINT_NAME, "
 			  "ORDINAL_POSITION, COLUMN_NAME, IFNULL(REFERENCED_TABLE_SCHEMA, '~'), "
 			  "IFNULL(REFERENCED_TABLE_NAME, '~'), IFNULL(REFERENCED_COLUMN_NAME, '~')) "
 			  "ORDER BY CONSTRAINT_NAME, ORDINAL_POSITION SEPARATOR '\\n')) "
 			  "FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = %s "
 			  "AND REFERENCED_TABLE_NAME IS NOT NULL GROUP BY TABLE_NAME", db);
-	sb_printf(&sb,
+	mb_printf(&sb,
 			  " UNION ALL SELECT 'v', TABLE_NAME, 'b', MD5(CONCAT_WS('|', VIEW_DEFINITION, CHECK_OPTION, "
 			  "DEFINER, SECURITY_TYPE, ALGORITHM)) "
 			  "FROM information_schema.VIEWS WHERE TABLE_SCHEMA = %s", db);
-	sb_printf(&sb,
+	mb_printf(&sb,
 			  " UNION ALL SELECT 'g', TRIGGER_NAME, 'a', MD5(CONCAT_WS('|', EVENT_MANIPULATION, "
 			  "EVENT_OBJECT_TABLE, ACTION_ORDER, ACTION_STATEMENT, ACTION_TIMING, "
 			  "IFNULL(CREATED, '~'), SQL_MODE, DEFINER)) "
 			  "FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = %s", db);
-	sb_printf(&sb,
+	mb_printf(&sb,
 			  " UNION ALL SELECT IF(ROUTINE_TYPE = 'PROCEDURE', 'p', 'f'), ROUTINE_NAME, 'a', "
 			  "MD5(CONCAT_WS('|', IFNULL(ROUTINE_DEFINITION, '~'), IFNULL(DTD_IDENTIFIER, '~'), "
 			  "IS_DETERMINISTIC, SQL_DATA_ACCESS, SECURITY_TYPE, CREATED, LAST_ALTERED, SQL_MODE, "
 			  "ROUTINE_COMMENT, DEFINER)) "
 			  "FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = %s", db);
-	sb_printf(&sb,
+	mb_printf(&sb,
 			  " UNION ALL SELECT IF(ROUTINE_TYPE = 'PROCEDURE', 'p', 'f'), SPECIFIC_NAME, 'b', "
 			  "MD5(GROUP_CONCAT(CONCAT_WS('|', ORDINAL_POSITION, IFNULL(PARAMETER_MODE, '~'), "
 			  "IFNULL(PARAMETER_NAME, '~'), DTD_IDENTIFIER) ORDER BY ORDINAL_POSITION SEPARATOR '\\n')) "
 			  "FROM information_schema.PARAMETERS WHERE SPECIFIC_SCHEMA = %s "
 			  "GROUP BY ROUTINE_TYPE, SPECIFIC_NAME", db);
-	sb_printf(&sb,
+	mb_printf(&sb,
 			  " UNION ALL SELECT 'e', EVENT_NAME, 'a', MD5(CONCAT_WS('|', EVENT_DEFINITION, EVENT_TYPE, "
 			  "IFNULL(EXECUTE_AT, '~'), IFNULL(INTERVAL_VALUE, '~'), IFNULL(INTERVAL_FIELD, '~'), "
 			  "STATUS, ON_COMPLETION, LAST_ALTERED, DEFINER, SQL_MODE)) "
 			  "FROM information_schema.EVENTS WHERE EVENT_SCHEMA = %s", db);
 	free(db);
-	return sb_steal(&sb);
+	return mb_steal(&sb);
 }
 
 static ObjKind
@@ -297,7 +297,7 @@ letter_kind(char c)
  * The driver's bookkeeping tables are left out.
  */
 int
-catalog_fingerprints(MyState *st, Snapshot *out)
+my_catalog_fingerprints(MyState *st, Snapshot *out)
 {
 	char	   *sql = fingerprint_sql(st);
 	MyRows		r;
@@ -317,7 +317,7 @@ catalog_fingerprints(MyState *st, Snapshot *out)
 		ObjKind		k;
 		const char *name = r.rows[i][1];
 		SnapObj    *o;
-		StrBuf		sb;
+		MyBuf		sb;
 
 		if (r.rows[i][0] == NULL || name == NULL)
 			continue;
@@ -325,13 +325,13 @@ catalog_fingerprints(MyState *st, Snapshot *out)
 		if ((k == OBJ_TABLE || k == OBJ_SEQUENCE || k == OBJ_VIEW) &&
 			my_is_bookkeeping_table(st, name))
 			continue;
-		o = snapshot_find(&tmp, k, name);
-		sb_init(&sb);
+		o = my_snapshot_find(&tmp, k, name);
+		mb_init(&sb);
 		if (o && o->image)
-			sb_puts(&sb, o->image);
-		sb_printf(&sb, "%s:%s;", r.rows[i][2], r.rows[i][3] ? r.rows[i][3] : "~");
-		snapshot_put(&tmp, k, name, "", sb.data);
-		sb_free(&sb);
+			mb_puts(&sb, o->image);
+		mb_printf(&sb, "%s:%s;", r.rows[i][2], r.rows[i][3] ? r.rows[i][3] : "~");
+		my_snapshot_put(&tmp, k, name, "", sb.data);
+		mb_free(&sb);
 	}
 	my_rows_free(&r);
 
@@ -342,9 +342,9 @@ catalog_fingerprints(MyState *st, Snapshot *out)
 
 		my_sha256_hex(tmp.items[i].image, strlen(tmp.items[i].image), hex);
 		hex[32] = '\0';
-		snapshot_put(out, tmp.items[i].kind, tmp.items[i].name, hex, NULL);
+		my_snapshot_put(out, tmp.items[i].kind, tmp.items[i].name, hex, NULL);
 	}
-	snapshot_free(&tmp);
+	my_snapshot_free(&tmp);
 	return DRV_OK;
 }
 
@@ -378,9 +378,9 @@ normalize_table_image(char *img)
 }
 
 int
-catalog_image(MyState *st, ObjKind kind, const char *name, char **image)
+my_catalog_image(MyState *st, ObjKind kind, const char *name, char **image)
 {
-	StrBuf		sb;
+	MyBuf		sb;
 	MyRows		r;
 	char	   *err = NULL;
 	int			rc;
@@ -389,9 +389,9 @@ catalog_image(MyState *st, ObjKind kind, const char *name, char **image)
 	};
 
 	*image = NULL;
-	sb_init(&sb);
-	sb_printf(&sb, "SHOW CREATE %s %s.", show[kind], st->qdb);
-	sb_ident(&sb, name);
+	mb_init(&sb);
+	mb_printf(&sb, "SHOW CREATE %s %s.", show[kind], st->qdb);
+	mb_ident(&sb, name);
 	if (mysql_real_query(st->conn, sb.data, sb.len) != 0)
 	{
 		unsigned int e = mysql_errno(st->conn);
@@ -399,7 +399,7 @@ catalog_image(MyState *st, ObjKind kind, const char *name, char **image)
 		/* the object does not exist (any more) */
 		if (e == 1146 || e == 1305 || e == 1360 || e == 1539 || e == 1347)
 		{
-			sb_free(&sb);
+			mb_free(&sb);
 			return DRV_OK;
 		}
 		rc = my_exec(st, sb.data, &err);	/* re-run to classify and report */
@@ -409,10 +409,10 @@ catalog_image(MyState *st, ObjKind kind, const char *name, char **image)
 				log_error("lost the connection to the server");
 			else
 				log_error("could not read the definition of %s \"%s\": %s",
-						  obj_kind_name(kind), name, err);
+						  my_obj_kind_name(kind), name, err);
 			free(err);
 		}
-		sb_free(&sb);
+		mb_free(&sb);
 		return rc == DRV_OK ? DRV_ERROR : rc;
 	}
 	{
@@ -425,9 +425,9 @@ catalog_image(MyState *st, ObjKind kind, const char *name, char **image)
 			unsigned long *len = row ? mysql_fetch_lengths(res) : NULL;
 			MYSQL_FIELD *fields = mysql_fetch_fields(res);
 			int			nf = mysql_num_fields(res);
-			StrBuf		img;
+			MyBuf		img;
 
-			sb_init(&img);
+			mb_init(&img);
 			if (row)
 			{
 				const char *body = NULL;
@@ -448,18 +448,18 @@ catalog_image(MyState *st, ObjKind kind, const char *name, char **image)
 							  strcasecmp(fn, "character_set_client") == 0 ||
 							  strcasecmp(fn, "collation_connection") == 0 ||
 							  strcasecmp(fn, "time_zone") == 0))
-						sb_printf(&img, "-- %s: %s\n", fn, row[j] ? row[j] : "");
+						mb_printf(&img, "-- %s: %s\n", fn, row[j] ? row[j] : "");
 				}
 				if (body)
 				{
-					sb_putn(&img, body, bodylen);
+					mb_putn(&img, body, bodylen);
 					if (kind == OBJ_TABLE)
 						normalize_table_image(img.data);
-					*image = sb_steal(&img);
+					*image = mb_steal(&img);
 				}
 			}
 			if (img.data)
-				sb_free(&img);
+				mb_free(&img);
 			mysql_free_result(res);
 		}
 		while (mysql_next_result(st->conn) == 0)
@@ -470,12 +470,12 @@ catalog_image(MyState *st, ObjKind kind, const char *name, char **image)
 				mysql_free_result(more);
 		}
 	}
-	sb_free(&sb);
+	mb_free(&sb);
 	return DRV_OK;
 }
 
 int
-catalog_load_images(MyState *st, Snapshot *s)
+my_catalog_load_images(MyState *st, Snapshot *s)
 {
 	for (int i = 0; i < s->n; i++)
 	{
@@ -484,12 +484,12 @@ catalog_load_images(MyState *st, Snapshot *s)
 
 		if (s->items[i].image)
 			continue;
-		rc = catalog_image(st, s->items[i].kind, s->items[i].name, &img);
+		rc = my_catalog_image(st, s->items[i].kind, s->items[i].name, &img);
 		if (rc != DRV_OK)
 			return rc;
 		if (img == NULL)
 			img = my_strdup("");	/* vanished meanwhile: an empty image never matches */
-		snapshot_put(s, s->items[i].kind, s->items[i].name, s->items[i].fp, img);
+		my_snapshot_put(s, s->items[i].kind, s->items[i].name, s->items[i].fp, img);
 		free(img);
 	}
 	return DRV_OK;
@@ -497,7 +497,7 @@ catalog_load_images(MyState *st, Snapshot *s)
 
 /* Image header lines ("-- key: value"). */
 char *
-image_meta(const char *image, const char *key)
+my_image_meta(const char *image, const char *key)
 {
 	const char *p = image;
 	size_t		klen = strlen(key);
@@ -520,7 +520,7 @@ image_meta(const char *image, const char *key)
 }
 
 const char *
-image_body(const char *image)
+my_image_body(const char *image)
 {
 	const char *p = image;
 
@@ -555,7 +555,7 @@ trim_dup(const char *s, size_t n)
 
 /* split "a, b(c, d), 'e,f'" at top-level commas, between start and end */
 static void
-split_items(const char *s, size_t start, size_t end, StrList *out)
+split_items(const char *s, size_t start, size_t end, MyList *out)
 {
 	int			depth = 0;
 	size_t		item = start;
@@ -591,7 +591,7 @@ split_items(const char *s, size_t start, size_t end, StrList *out)
 			depth--;
 		else if (c == ',' && depth == 0)
 		{
-			sl_add_owned(out, trim_dup(s + item, i - item));
+			ml_add_owned(out, trim_dup(s + item, i - item));
 			item = i + 1;
 		}
 	}
@@ -600,7 +600,7 @@ split_items(const char *s, size_t start, size_t end, StrList *out)
 		char	   *last = trim_dup(s + item, end - item);
 
 		if (last[0])
-			sl_add_owned(out, last);
+			ml_add_owned(out, last);
 		else
 			free(last);
 	}
@@ -654,7 +654,7 @@ parse_column(TableDef *t, const char *item)
 	size_t		name_end;
 	const char *def;
 
-	lex_sql(item, &tl);
+	my_lex(item, &tl);
 	t->cols = my_realloc(t->cols, (t->ncols + 1) * sizeof(ColDef));
 	c = &t->cols[t->ncols++];
 	memset(c, 0, sizeof(*c));
@@ -682,8 +682,8 @@ parse_column(TableDef *t, const char *item)
 			if (i < tl.n)
 				tend = tl.items[i].end, i++;
 		}
-		while (i < tl.n && (tok_is(&tl.items[i], "unsigned") || tok_is(&tl.items[i], "zerofill") ||
-							tok_is(&tl.items[i], "signed")))
+		while (i < tl.n && (my_tok_is(&tl.items[i], "unsigned") || my_tok_is(&tl.items[i], "zerofill") ||
+							my_tok_is(&tl.items[i], "signed")))
 			tend = tl.items[i].end, i++;
 		c->type = trim_dup(item + tl.items[1].start, tend - tl.items[1].start);
 	}
@@ -702,36 +702,36 @@ parse_column(TableDef *t, const char *item)
 
 		if (k->depth != 0 || k->kind != TK_WORD)
 			continue;
-		if (tok_is(k, "NOT") && i + 1 < tl.n && tok_is(&tl.items[i + 1], "NULL"))
+		if (my_tok_is(k, "NOT") && i + 1 < tl.n && my_tok_is(&tl.items[i + 1], "NULL"))
 			c->not_null = true;
-		else if (tok_is(k, "AUTO_INCREMENT"))
+		else if (my_tok_is(k, "AUTO_INCREMENT"))
 			c->auto_inc = true;
-		else if (tok_is(k, "CHARACTER") && i + 2 < tl.n && tok_is(&tl.items[i + 1], "SET"))
+		else if (my_tok_is(k, "CHARACTER") && i + 2 < tl.n && my_tok_is(&tl.items[i + 1], "SET"))
 			c->charset = my_strdup(tl.items[i + 2].text);
-		else if (tok_is(k, "COLLATE") && i + 1 < tl.n)
+		else if (my_tok_is(k, "COLLATE") && i + 1 < tl.n)
 			c->collation = my_strdup(tl.items[i + 1].text);
-		else if (tok_is(k, "VIRTUAL") && c->generated)
+		else if (my_tok_is(k, "VIRTUAL") && c->generated)
 			c->generated = 1;
-		else if ((tok_is(k, "STORED") || tok_is(k, "PERSISTENT")) && c->generated)
+		else if ((my_tok_is(k, "STORED") || my_tok_is(k, "PERSISTENT")) && c->generated)
 			c->generated = 2;
-		else if (tok_is(k, "GENERATED") || (tok_is(k, "AS") && i + 1 < tl.n &&
+		else if (my_tok_is(k, "GENERATED") || (my_tok_is(k, "AS") && i + 1 < tl.n &&
 											tl.items[i + 1].kind == TK_PUNCT &&
 											tl.items[i + 1].text[0] == '('))
 		{
 			if (!c->generated)
 				c->generated = 1;
 		}
-		else if (tok_is(k, "DEFAULT") || tok_is(k, "COMMENT"))
+		else if (my_tok_is(k, "DEFAULT") || my_tok_is(k, "COMMENT"))
 			i++;				/* skip the value: DEFAULT NULL is not NOT NULL */
 	}
-	toklist_free(&tl);
+	my_toklist_free(&tl);
 }
 
 /* `a`(10) DESC, `b` -> names and prefix lengths */
 static void
 parse_key_columns(const char *list, char ***cols, int **prefix, int *ncols)
 {
-	StrList		items = {0};
+	MyList		items = {0};
 
 	split_items(list, 0, strlen(list), &items);
 	*cols = my_alloc((items.n + 1) * sizeof(char *));
@@ -741,14 +741,14 @@ parse_key_columns(const char *list, char ***cols, int **prefix, int *ncols)
 	{
 		TokList		tl;
 
-		lex_sql(items.items[i], &tl);
+		my_lex(items.items[i], &tl);
 		(*cols)[i] = my_strdup(tl.n > 0 ? tl.items[0].text : "");
 		if (tl.n > 3 && tl.items[1].kind == TK_PUNCT && tl.items[1].text[0] == '(' &&
 			tl.items[2].kind == TK_NUMBER)
 			(*prefix)[i] = atoi(tl.items[2].text);
-		toklist_free(&tl);
+		my_toklist_free(&tl);
 	}
-	sl_free(&items);
+	ml_free(&items);
 }
 
 static void
@@ -766,7 +766,7 @@ parse_key(TableDef *t, const char *item, char kind)
 	k->def = my_strdup(item);
 	if (kind != 'P')
 	{
-		lex_sql(item, &tl);
+		my_lex(item, &tl);
 		for (int i = 0; i < tl.n; i++)
 			if (tl.items[i].kind == TK_QIDENT)
 			{
@@ -775,7 +775,7 @@ parse_key(TableDef *t, const char *item, char kind)
 				open = strchr(open, '(');
 				break;
 			}
-		toklist_free(&tl);
+		my_toklist_free(&tl);
 	}
 	if (open)
 	{
@@ -805,13 +805,13 @@ parse_constraint(TableDef *t, const char *item)
 	TokList		tl;
 	ConDef	   *c;
 
-	lex_sql(item, &tl);
+	my_lex(item, &tl);
 	t->cons = my_realloc(t->cons, (t->ncons + 1) * sizeof(ConDef));
 	c = &t->cons[t->ncons++];
 	memset(c, 0, sizeof(*c));
 	c->def = my_strdup(item);
 	c->name = my_strdup(tl.n > 1 ? tl.items[1].text : "");
-	if (tl.n > 3 && tok_is(&tl.items[2], "FOREIGN"))
+	if (tl.n > 3 && my_tok_is(&tl.items[2], "FOREIGN"))
 	{
 		const char *p = item + tl.items[3].end;	/* after KEY */
 		size_t		o = strchr(p, '(') - item;
@@ -822,7 +822,7 @@ parse_constraint(TableDef *t, const char *item)
 		c->cols = names_in(list, &c->ncols);
 		free(list);
 		for (int i = 0; i < tl.n; i++)
-			if (tok_is(&tl.items[i], "REFERENCES") && i + 1 < tl.n)
+			if (my_tok_is(&tl.items[i], "REFERENCES") && i + 1 < tl.n)
 			{
 				int			j = i + 1;
 				int			nref;
@@ -854,7 +854,7 @@ parse_constraint(TableDef *t, const char *item)
 		else
 			c->expr = my_strdup("1");
 	}
-	toklist_free(&tl);
+	my_toklist_free(&tl);
 }
 
 static void
@@ -941,17 +941,17 @@ parse_options(TableDef *t, const char *s)
  * planner refuses such a table instead of guessing.
  */
 TableDef *
-tabledef_parse(const char *image)
+my_tabledef_parse(const char *image)
 {
 	TableDef   *t = my_alloc(sizeof(TableDef));
 	const char *open = strchr(image, '(');
 	TokList		tl;
-	StrList		items = {0};
+	MyList		items = {0};
 	size_t		o,
 				cl;
 
-	lex_sql(image, &tl);
-	if (tl.n > 2 && tok_is(&tl.items[0], "CREATE") && tok_is(&tl.items[1], "TABLE"))
+	my_lex(image, &tl);
+	if (tl.n > 2 && my_tok_is(&tl.items[0], "CREATE") && my_tok_is(&tl.items[1], "TABLE"))
 		t->name = my_strdup(tl.items[2].text);
 	else
 	{
@@ -960,7 +960,7 @@ tabledef_parse(const char *image)
 	}
 	if (open == NULL || t->unsupported)
 	{
-		toklist_free(&tl);
+		my_toklist_free(&tl);
 		if (t->unsupported == NULL)
 			t->unsupported = my_strdup("its definition has no column list");
 		return t;
@@ -969,7 +969,7 @@ tabledef_parse(const char *image)
 	o = tl.items[2].end;
 	while (image[o] && image[o] != '(')
 		o++;
-	toklist_free(&tl);
+	my_toklist_free(&tl);
 	cl = match_paren(image, o);
 	split_items(image, o + 1, cl, &items);
 	for (int i = 0; i < items.n; i++)
@@ -993,7 +993,7 @@ tabledef_parse(const char *image)
 		else if (t->unsupported == NULL)
 			t->unsupported = my_sprintf("its definition contains \"%.60s\"", it);
 	}
-	sl_free(&items);
+	ml_free(&items);
 	if (image[cl] == ')')
 		parse_options(t, image + cl + 1);
 	for (int i = 0; i < t->nopts; i++)
@@ -1007,7 +1007,7 @@ tabledef_parse(const char *image)
 }
 
 void
-tabledef_free(TableDef *t)
+my_tabledef_free(TableDef *t)
 {
 	if (t == NULL)
 		return;
@@ -1068,7 +1068,7 @@ tabledef_free(TableDef *t)
 
 /* column names are case-insensitive in MySQL */
 int
-tabledef_col(const TableDef *t, const char *name)
+my_tabledef_col(const TableDef *t, const char *name)
 {
 	for (int i = 0; i < t->ncols; i++)
 		if (strcasecmp(t->cols[i].name, name) == 0)
@@ -1077,7 +1077,7 @@ tabledef_col(const TableDef *t, const char *name)
 }
 
 const char *
-tabledef_opt(const TableDef *t, const char *key)
+my_tabledef_opt(const TableDef *t, const char *key)
 {
 	for (int i = 0; i < t->nopts; i++)
 		if (strcmp(t->opts[i].key, key) == 0)
@@ -1086,7 +1086,7 @@ tabledef_opt(const TableDef *t, const char *key)
 }
 
 char *
-col_effective_charset(const TableDef *t, const ColDef *c)
+my_col_effective_charset(const TableDef *t, const ColDef *c)
 {
 	if (!c->textual)
 		return NULL;
@@ -1102,7 +1102,7 @@ col_effective_charset(const TableDef *t, const ColDef *c)
 }
 
 char *
-col_effective_collation(const TableDef *t, const ColDef *c)
+my_col_effective_collation(const TableDef *t, const ColDef *c)
 {
 	if (!c->textual)
 		return NULL;

@@ -206,7 +206,7 @@ my_close(Driver *d)
 		return;
 	if (st->conn)
 		mysql_close(st->conn);
-	snapshot_free(&st->known);
+	my_snapshot_free(&st->known);
 	free(st->db);
 	free(st->rdb);
 	free(st->qdb);
@@ -288,12 +288,12 @@ my_exec(MyState *st, const char *sql, char **errmsg)
 int
 my_execf(MyState *st, const char *fmt,...)
 {
-	StrBuf		sb;
+	MyBuf		sb;
 	va_list		ap;
 	int			n,
 				rc;
 
-	sb_init(&sb);
+	mb_init(&sb);
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
@@ -302,7 +302,7 @@ my_execf(MyState *st, const char *fmt,...)
 	vsnprintf(sb.data, n + 1, fmt, ap);
 	va_end(ap);
 	rc = my_exec(st, sb.data, NULL);
-	sb_free(&sb);
+	mb_free(&sb);
 	return rc;
 }
 
@@ -398,29 +398,29 @@ my_query_str(MyState *st, const char *sql, char **val)
 
 /* A string literal through mysql_real_escape_string, in quotes. */
 void
-sb_literal(StrBuf *sb, MyState *st, const char *s)
+mb_literal(MyBuf *sb, MyState *st, const char *s)
 {
 	size_t		n = strlen(s);
 	char	   *buf = my_alloc(2 * n + 1);
 	unsigned long len = mysql_real_escape_string(st->conn, buf, s, n);
 
-	sb_putc(sb, '\'');
-	sb_putn(sb, buf, len);
-	sb_putc(sb, '\'');
+	mb_putc(sb, '\'');
+	mb_putn(sb, buf, len);
+	mb_putc(sb, '\'');
 	free(buf);
 }
 
 char *
 my_literal(MyState *st, const char *s)
 {
-	StrBuf		sb;
+	MyBuf		sb;
 
-	sb_init(&sb);
+	mb_init(&sb);
 	if (s == NULL)
-		sb_puts(&sb, "NULL");
+		mb_puts(&sb, "NULL");
 	else
-		sb_literal(&sb, st, s);
-	return sb_steal(&sb);
+		mb_literal(&sb, st, s);
+	return mb_steal(&sb);
 }
 
 int
@@ -451,24 +451,24 @@ my_rollback(MyState *st)
 static void
 describe_holder(MyState *st)
 {
-	StrBuf		sb;
+	MyBuf		sb;
 	long long	holder;
 	bool		isnull;
 	MyRows		r;
 
-	sb_init(&sb);
-	sb_puts(&sb, "SELECT IS_USED_LOCK(");
-	sb_literal(&sb, st, st->lock_name);
-	sb_puts(&sb, ")");
+	mb_init(&sb);
+	mb_puts(&sb, "SELECT IS_USED_LOCK(");
+	mb_literal(&sb, st, st->lock_name);
+	mb_puts(&sb, ")");
 	if (my_query_int(st, sb.data, &holder, &isnull) != DRV_OK || isnull)
 	{
 		log_error_detail("Another session held the lock \"%s\" while this run waited for it.",
 						 st->lock_name);
-		sb_free(&sb);
+		mb_free(&sb);
 		return;
 	}
-	sb_reset(&sb);
-	sb_printf(&sb, "SELECT USER, HOST, COMMAND, TIME, LEFT(COALESCE(INFO, ''), 120) "
+	mb_reset(&sb);
+	mb_printf(&sb, "SELECT USER, HOST, COMMAND, TIME, LEFT(COALESCE(INFO, ''), 120) "
 			  "FROM information_schema.PROCESSLIST WHERE ID = %lld", holder);
 	if (my_query(st, sb.data, &r) == DRV_OK && r.nrows == 1)
 	{
@@ -485,24 +485,24 @@ describe_holder(MyState *st)
 	}
 	else
 		log_error_detail("The lock \"%s\" is held by connection %lld.", st->lock_name, holder);
-	sb_free(&sb);
+	mb_free(&sb);
 }
 
 int
 my_lock(Driver *d, int timeout_ms)
 {
 	MyState    *st = MYSTATE(d);
-	StrBuf		sb;
+	MyBuf		sb;
 	long long	got;
 	bool		isnull;
 	int			rc;
 
-	sb_init(&sb);
-	sb_puts(&sb, "SELECT GET_LOCK(");
-	sb_literal(&sb, st, st->lock_name);
-	sb_printf(&sb, ", %.3f)", timeout_ms < 0 ? -1.0 : timeout_ms / 1000.0);
+	mb_init(&sb);
+	mb_puts(&sb, "SELECT GET_LOCK(");
+	mb_literal(&sb, st, st->lock_name);
+	mb_printf(&sb, ", %.3f)", timeout_ms < 0 ? -1.0 : timeout_ms / 1000.0);
 	rc = my_query_int(st, sb.data, &got, &isnull);
-	sb_free(&sb);
+	mb_free(&sb);
 	if (rc != DRV_OK)
 		return rc;
 	if (isnull)
@@ -527,18 +527,18 @@ void
 my_unlock(Driver *d)
 {
 	MyState    *st = MYSTATE(d);
-	StrBuf		sb;
+	MyBuf		sb;
 	char	   *err = NULL;
 
 	if (st == NULL || !st->locked)
 		return;
-	sb_init(&sb);
-	sb_puts(&sb, "SELECT RELEASE_LOCK(");
-	sb_literal(&sb, st, st->lock_name);
-	sb_puts(&sb, ")");
+	mb_init(&sb);
+	mb_puts(&sb, "SELECT RELEASE_LOCK(");
+	mb_literal(&sb, st, st->lock_name);
+	mb_puts(&sb, ")");
 	(void) my_exec(st, sb.data, &err);
 	free(err);
-	sb_free(&sb);
+	mb_free(&sb);
 	st->locked = false;
 }
 
@@ -551,7 +551,7 @@ int
 my_check_alive(Driver *d)
 {
 	MyState    *st = MYSTATE(d);
-	StrBuf		sb;
+	MyBuf		sb;
 	long long	mine;
 	bool		isnull;
 	int			rc;
@@ -560,10 +560,10 @@ my_check_alive(Driver *d)
 
 	if (!st->locked)
 		return DRV_OK;
-	sb_init(&sb);
-	sb_puts(&sb, "SELECT IS_USED_LOCK(");
-	sb_literal(&sb, st, st->lock_name);
-	sb_puts(&sb, ") = CONNECTION_ID()");
+	mb_init(&sb);
+	mb_puts(&sb, "SELECT IS_USED_LOCK(");
+	mb_literal(&sb, st, st->lock_name);
+	mb_puts(&sb, ") = CONNECTION_ID()");
 	if (mysql_real_query(st->conn, sb.data, sb.len) != 0)
 	{
 		rc = fail(st, sb.data, &err);
@@ -572,7 +572,7 @@ my_check_alive(Driver *d)
 		else
 			log_error("could not check the migration lock: %s", err);
 		free(err);
-		sb_free(&sb);
+		mb_free(&sb);
 		st->locked = false;
 		return rc == DRV_CONN_LOST ? DRV_CONN_LOST : DRV_ERROR;
 	}
@@ -587,7 +587,7 @@ my_check_alive(Driver *d)
 		drain_results(st);
 	}
 	(void) r;
-	sb_free(&sb);
+	mb_free(&sb);
 	if (isnull || mine != 1)
 	{
 		log_error("the migration lock \"%s\" is no longer held by this run", st->lock_name);

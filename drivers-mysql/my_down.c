@@ -52,13 +52,13 @@ typedef struct Model
 {
 	bool		simulate;		/* false: always read the live schema */
 	Snapshot	present;		/* simulated or cached images */
-	StrList		absent;			/* "kind:name" known not to exist */
+	MyList		absent;			/* "kind:name" known not to exist */
 } Model;
 
 static char *
 model_key(ObjKind k, const char *name)
 {
-	return my_sprintf("%s:%s", obj_kind_name(k), name);
+	return my_sprintf("%s:%s", my_obj_kind_name(k), name);
 }
 
 static int
@@ -70,26 +70,26 @@ model_get(MyState *st, Model *m, ObjKind kind, const char *name, char **image)
 
 	*image = NULL;
 	if (!m->simulate)
-		return catalog_image(st, kind, name, image);
+		return my_catalog_image(st, kind, name, image);
 	key = model_key(kind, name);
-	if (sl_contains(&m->absent, key))
+	if (ml_contains(&m->absent, key))
 	{
 		free(key);
 		return DRV_OK;
 	}
-	if ((o = snapshot_find(&m->present, kind, name)) != NULL)
+	if ((o = my_snapshot_find(&m->present, kind, name)) != NULL)
 	{
 		*image = my_strdup(o->image);
 		free(key);
 		return DRV_OK;
 	}
-	rc = catalog_image(st, kind, name, image);
+	rc = my_catalog_image(st, kind, name, image);
 	if (rc == DRV_OK)
 	{
 		if (*image)
-			snapshot_put(&m->present, kind, name, "", *image);
+			my_snapshot_put(&m->present, kind, name, "", *image);
 		else
-			sl_add(&m->absent, key);
+			ml_add(&m->absent, key);
 	}
 	free(key);
 	return rc;
@@ -99,7 +99,7 @@ static void
 model_set(Model *m, ObjKind kind, const char *name, const char *image)
 {
 	char	   *key = model_key(kind, name);
-	int			i = sl_index(&m->absent, key);
+	int			i = ml_index(&m->absent, key);
 
 	if (image)
 	{
@@ -108,13 +108,13 @@ model_set(Model *m, ObjKind kind, const char *name, const char *image)
 			free(m->absent.items[i]);
 			m->absent.items[i] = m->absent.items[--m->absent.n];
 		}
-		snapshot_put(&m->present, kind, name, "", image);
+		my_snapshot_put(&m->present, kind, name, "", image);
 	}
 	else
 	{
-		snapshot_remove(&m->present, kind, name);
+		my_snapshot_remove(&m->present, kind, name);
 		if (i < 0)
-			sl_add(&m->absent, key);
+			ml_add(&m->absent, key);
 	}
 	free(key);
 }
@@ -122,8 +122,8 @@ model_set(Model *m, ObjKind kind, const char *name, const char *image)
 static void
 model_free(Model *m)
 {
-	snapshot_free(&m->present);
-	sl_free(&m->absent);
+	my_snapshot_free(&m->present);
+	ml_free(&m->absent);
 }
 
 /* ------------------------------------------------------------------------
@@ -142,7 +142,7 @@ unit_objects_free(UnitObjects *uo)
 {
 	for (int i = 0; i < uo->n; i++)
 	{
-		plan_object_free(&uo->objs[i]);
+		my_plan_object_free(&uo->objs[i]);
 		free(uo->after[i]);
 	}
 	free(uo->objs);
@@ -173,11 +173,11 @@ load_unit_objects(MyState *st, const UnitRef *u, Model *m, UnitObjects *uo)
 	int			nren;
 
 	memset(uo, 0, sizeof(*uo));
-	if ((rc = hist_unit_images(st, u->id, &imgs, &nimgs)) != DRV_OK)
+	if ((rc = my_hist_unit_images(st, u->id, &imgs, &nimgs)) != DRV_OK)
 		return rc;
-	if ((rc = hist_unit_renames(st, u->id, &ren, &nren)) != DRV_OK)
+	if ((rc = my_hist_unit_renames(st, u->id, &ren, &nren)) != DRV_OK)
 	{
-		unit_images_free(imgs, nimgs);
+		my_unit_images_free(imgs, nimgs);
 		return rc;
 	}
 	uo->objs = my_alloc((nimgs + 1) * sizeof(PlanObject));
@@ -191,7 +191,7 @@ load_unit_objects(MyState *st, const UnitRef *u, Model *m, UnitObjects *uo)
 		o->live_name = my_strdup(imgs[i].name);
 		uo->after[uo->n] = my_strdup(imgs[i].image);
 		uo->n++;
-		rc = hist_image_before(st, u->id, o->kind, o->name, &o->target);
+		rc = my_hist_image_before(st, u->id, o->kind, o->name, &o->target);
 	}
 
 	/* table renames: old (gone after) + new (absent before) = one object */
@@ -211,7 +211,7 @@ load_unit_objects(MyState *st, const UnitRef *u, Model *m, UnitObjects *uo)
 		free(uo->after[a]);
 		uo->after[a] = uo->after[b];
 		uo->after[b] = NULL;
-		plan_object_free(&uo->objs[b]);
+		my_plan_object_free(&uo->objs[b]);
 		uo->objs[b] = uo->objs[--uo->n];
 		uo->after[b] = uo->after[uo->n];
 	}
@@ -223,8 +223,8 @@ load_unit_objects(MyState *st, const UnitRef *u, Model *m, UnitObjects *uo)
 		for (int j = 0; j < uo->n; j++)
 			if (uo->objs[j].kind == OBJ_TABLE && strcmp(uo->objs[j].live_name, ren[i].table) == 0)
 			{
-				sl_add(&uo->objs[j].col_old, ren[i].new_name);
-				sl_add(&uo->objs[j].col_new, ren[i].old_name);
+				ml_add(&uo->objs[j].col_old, ren[i].new_name);
+				ml_add(&uo->objs[j].col_new, ren[i].old_name);
 			}
 	}
 	/* current state */
@@ -252,7 +252,7 @@ load_unit_objects(MyState *st, const UnitRef *u, Model *m, UnitObjects *uo)
 		free(ren[i].new_name);
 	}
 	free(ren);
-	unit_images_free(imgs, nimgs);
+	my_unit_images_free(imgs, nimgs);
 	return rc;
 }
 
@@ -266,8 +266,8 @@ typedef struct DownCtx
 	MyState    *st;
 	const DownRequest *req;
 	Reporter   *r;
-	StrList		allow;
-	StrList		ran;			/* checks already passed for this version */
+	MyList		allow;
+	MyList		ran;			/* checks already passed for this version */
 	bool		dry;
 	int			nchecks;
 	int			nstmts;
@@ -334,7 +334,7 @@ run_check(DownCtx *c, const PlanCheck *chk, const char *version)
 	char	   *err = NULL;
 	int			rc;
 
-	if (sl_contains(&c->ran, chk->sql) && chk->setup == NULL)
+	if (ml_contains(&c->ran, chk->sql) && chk->setup == NULL)
 		return DRV_OK;
 	if (chk->setup)
 		report_script(c->r, chk->setup);
@@ -348,7 +348,7 @@ run_check(DownCtx *c, const PlanCheck *chk, const char *version)
 			if (rc != DRV_CONN_LOST)
 			{
 				report_check_failed(c->r, chk->sql, err);
-				log_error("could not check %s of \"%s\": %s", check_kind_text(chk->kind), chk->object, err);
+				log_error("could not check %s of \"%s\": %s", my_check_kind_text(chk->kind), chk->object, err);
 				log_error_detail("The revert of version %s stops before changing \"%s\".", version,
 								 chk->table);
 			}
@@ -376,7 +376,7 @@ run_check(DownCtx *c, const PlanCheck *chk, const char *version)
 		return rc;
 	if (rows > 0)
 	{
-		char	   *what = check_describe(chk, rows);
+		char	   *what = my_check_describe(chk, rows);
 
 		if (chk->loss && loss_allowed(c, chk->object))
 		{
@@ -385,13 +385,13 @@ run_check(DownCtx *c, const PlanCheck *chk, const char *version)
 			report_note(c->r, note);
 			free(note);
 			free(what);
-			sl_add(&c->ran, chk->sql);
+			ml_add(&c->ran, chk->sql);
 			return DRV_OK;
 		}
 		report_check_failed(c->r, chk->sql, what);
 		log_error("cannot revert version %s: %s", version, what);
 		log_error_detail("The check \"%s\" failed on \"%s\"; nothing was changed by this step.",
-						 check_kind_text(chk->kind), chk->object);
+						 my_check_kind_text(chk->kind), chk->object);
 		if (chk->loss)
 			log_error_hint("Move or delete the data first, or run again with --allow-loss %s to accept losing it.",
 						   chk->object);
@@ -400,7 +400,7 @@ run_check(DownCtx *c, const PlanCheck *chk, const char *version)
 		free(what);
 		return DRV_ERROR;
 	}
-	sl_add(&c->ran, chk->sql);
+	ml_add(&c->ran, chk->sql);
 	return DRV_OK;
 }
 
@@ -408,7 +408,7 @@ run_check(DownCtx *c, const PlanCheck *chk, const char *version)
 static bool
 check_runnable(MyState *st, const Snapshot *live, const PlanCheck *chk)
 {
-	SnapObj    *t = snapshot_find(live, OBJ_TABLE, chk->table);
+	SnapObj    *t = my_snapshot_find(live, OBJ_TABLE, chk->table);
 	bool		ok = t != NULL;
 
 	if (ok && chk->column)
@@ -416,15 +416,15 @@ check_runnable(MyState *st, const Snapshot *live, const PlanCheck *chk)
 		char	   *img = NULL;
 		TableDef   *td;
 
-		if (catalog_image(st, OBJ_TABLE, chk->table, &img) != DRV_OK || img == NULL)
+		if (my_catalog_image(st, OBJ_TABLE, chk->table, &img) != DRV_OK || img == NULL)
 			return false;
-		td = tabledef_parse(img);
-		ok = tabledef_col(td, chk->column) >= 0;
-		tabledef_free(td);
+		td = my_tabledef_parse(img);
+		ok = my_tabledef_col(td, chk->column) >= 0;
+		my_tabledef_free(td);
 		free(img);
 	}
 	if (ok && chk->ref_table)
-		ok = snapshot_find(live, OBJ_TABLE, chk->ref_table) != NULL;
+		ok = my_snapshot_find(live, OBJ_TABLE, chk->ref_table) != NULL;
 	return ok;
 }
 
@@ -461,7 +461,7 @@ exec_step(DownCtx *c, const char *phase, const char *version, int idx, const cha
 	UnitImage  *imgs = NULL;
 	int			nimgs = 0;
 	StmtInfo	si;
-	bool		data = strcmp(phase, "down") == 0 && stmt_classify(sql) == STMT_DATA;
+	bool		data = strcmp(phase, "down") == 0 && my_stmt_classify(sql) == STMT_DATA;
 
 	*errmsg = NULL;
 	st->stmts_executed++;
@@ -478,9 +478,9 @@ exec_step(DownCtx *c, const char *phase, const char *version, int idx, const cha
 			return erc;
 		}
 		my_test_hook(st, KILL_WINDOW);
-		rc = hist_record_unit(st, UNIT_REVERT, version, idx, sql, NULL, 0, NULL, NULL);
+		rc = my_hist_record_unit(st, UNIT_REVERT, version, idx, sql, NULL, 0, NULL, NULL);
 		if (rc == DRV_OK)
-			rc = hist_write_revert(st, version, -1, idx + 1);
+			rc = my_hist_write_revert(st, version, -1, idx + 1);
 		if (rc == DRV_OK)
 			rc = my_commit(st);
 		else
@@ -490,7 +490,7 @@ exec_step(DownCtx *c, const char *phase, const char *version, int idx, const cha
 		return rc;
 	}
 
-	if ((rc = hist_write_intent(st, phase, version, idx, sql)) != DRV_OK)
+	if ((rc = my_hist_write_intent(st, phase, version, idx, sql)) != DRV_OK)
 		return rc;
 	my_test_hook(st, KILL_BEFORE);
 	if (pre && (rc = run_script(st, pre, NULL)) != DRV_OK)
@@ -505,22 +505,22 @@ exec_step(DownCtx *c, const char *phase, const char *version, int idx, const cha
 		return rc;
 	my_test_hook(st, KILL_WINDOW);
 
-	if ((rc = hist_capture_changes(st, &imgs, &nimgs)) != DRV_OK)
+	if ((rc = my_hist_capture_changes(st, &imgs, &nimgs)) != DRV_OK)
 		return rc;
-	stmt_analyze(sql, st->db, &si);
+	my_stmt_analyze(sql, st->db, &si);
 	rc = my_begin(st);
 	if (rc == DRV_OK && (erc == DRV_OK || nimgs > 0))
-		rc = hist_record_unit(st, UNIT_REVERT, version, idx, sql, imgs, nimgs, &si, NULL);
+		rc = my_hist_record_unit(st, UNIT_REVERT, version, idx, sql, imgs, nimgs, &si, NULL);
 	if (rc == DRV_OK && erc == DRV_OK && strcmp(phase, "down") == 0)
-		rc = hist_write_revert(st, version, -1, idx + 1);
+		rc = my_hist_write_revert(st, version, -1, idx + 1);
 	if (rc == DRV_OK)
-		rc = hist_clear_intent(st);
+		rc = my_hist_clear_intent(st);
 	if (rc == DRV_OK)
 		rc = my_commit(st);
 	else
 		my_rollback(st);
-	stmt_info_free(&si);
-	unit_images_free(imgs, nimgs);
+	my_stmt_info_free(&si);
+	my_unit_images_free(imgs, nimgs);
 	if (rc != DRV_OK)
 		return rc;
 	my_test_hook(st, KILL_AFTER);
@@ -544,25 +544,25 @@ complete_unit(DownCtx *c, const char *version, const UnitRef *u, int remaining_u
 	bool		found;
 	int			rc;
 
-	rc = hist_get_revision(st, version, &rev, &found);
+	rc = my_hist_get_revision(st, version, &rev, &found);
 	if (rc != DRV_OK)
 		return rc;
 	rc = my_begin(st);
 	if (rc == DRV_OK)
-		rc = hist_mark_reverted(st, u->id);
+		rc = my_hist_mark_reverted(st, u->id);
 	if (rc == DRV_OK && found)
 	{
 		if (remaining_units == 0)
-			rc = hist_delete_revision(st, version);
+			rc = my_hist_delete_revision(st, version);
 		else
 		{
 			int			applied = rev.applied;
-			StrList		stmts,
+			MyList		stmts,
 						hashes;
 
 			if (strcmp(u->kind, UNIT_APPLY) == 0 && u->stmt_idx < applied)
 				applied = u->stmt_idx;
-			rc = hist_file_statements(st, version, "up", &stmts, &hashes);
+			rc = my_hist_file_statements(st, version, "up", &stmts, &hashes);
 			if (rc == DRV_OK)
 			{
 				for (int i = 0; i < rev.npartial; i++)
@@ -573,20 +573,20 @@ complete_unit(DownCtx *c, const char *version, const UnitRef *u, int remaining_u
 				for (int i = 0; i < applied && i < hashes.n; i++)
 					rev.partial_hashes[rev.npartial++] = my_strdup(hashes.items[i]);
 				rev.applied = applied;
-				rc = hist_write_revision(st, &rev);
-				sl_free(&stmts);
-				sl_free(&hashes);
+				rc = my_hist_write_revision(st, &rev);
+				ml_free(&stmts);
+				ml_free(&hashes);
 			}
 		}
 	}
 	if (rc == DRV_OK)
-		rc = hist_clear_revert(st);
+		rc = my_hist_clear_revert(st);
 	if (rc == DRV_OK)
 		rc = my_commit(st);
 	else
 		my_rollback(st);
 	if (found)
-		revision_clear(&rev);
+		my_revision_clear(&rev);
 	return rc;
 }
 
@@ -610,10 +610,10 @@ check_drift(DownCtx *c, const char *version, const UnitRef *u, UnitObjects *uo,
 		PlanObject *o = &uo->objs[i];
 		UnitRef    *later;
 		int			nlater;
-		StrBuf		who;
+		MyBuf		who;
 		int			rc;
 
-		if (image_equal(o->kind, o->live, uo->after[i]))
+		if (my_image_equal(o->kind, o->live, uo->after[i]))
 			continue;
 		if (rs->present && rs->unit == u->id)
 			continue;			/* this unit's revert was interrupted */
@@ -621,27 +621,27 @@ check_drift(DownCtx *c, const char *version, const UnitRef *u, UnitObjects *uo,
 		{
 			char	   *note = my_sprintf("%s \"%s\" changed since version %s was applied; "
 										  "--accept-drift: it is brought back anyway",
-										  obj_kind_name(o->kind), o->live_name, version);
+										  my_obj_kind_name(o->kind), o->live_name, version);
 
 			report_note(c->r, note);
 			free(note);
 			continue;
 		}
-		rc = hist_units_after(st, u->id, o->kind, o->live_name, &later, &nlater);
+		rc = my_hist_units_after(st, u->id, o->kind, o->live_name, &later, &nlater);
 		if (rc != DRV_OK)
 			return rc;
-		sb_init(&who);
+		mb_init(&who);
 		for (int j = 0; j < nlater; j++)
 		{
 			if (strcmp(later[j].kind, UNIT_DRIFT) == 0)
-				sb_printf(&who, "%sa change made outside migrate", who.len ? ", " : "");
+				mb_printf(&who, "%sa change made outside migrate", who.len ? ", " : "");
 			else if (later[j].version && strcmp(later[j].version, version) != 0 &&
 					 strcmp(later[j].kind, UNIT_APPLY) == 0)
-				sb_printf(&who, "%sversion %s", who.len ? ", " : "", later[j].version);
+				mb_printf(&who, "%sversion %s", who.len ? ", " : "", later[j].version);
 		}
-		unitrefs_free(later, nlater);
+		my_unitrefs_free(later, nlater);
 		log_error("%s \"%s\" changed after statement %d of version %s was applied",
-				  obj_kind_name(o->kind), o->live_name, u->stmt_idx + 1, version);
+				  my_obj_kind_name(o->kind), o->live_name, u->stmt_idx + 1, version);
 		if (who.len)
 			log_error_detail("Its live definition differs from the one recorded then; it was changed by %s.",
 							 who.data);
@@ -649,7 +649,7 @@ check_drift(DownCtx *c, const char *version, const UnitRef *u, UnitObjects *uo,
 			log_error_detail("Its live definition differs from the one recorded then.");
 		log_error_hint("Revert the later change first, or run again with --accept-drift to bring it back "
 					   "to its state before version %s anyway.", version);
-		sb_free(&who);
+		mb_free(&who);
 		return DRV_ERROR;
 	}
 	return DRV_OK;
@@ -679,7 +679,7 @@ plan_unit(DownCtx *c, const UnitRef *u, Model *m, UnitObjects *uo, Plan *p)
 
 	if (rc != DRV_OK)
 		return rc;
-	plan_compute(c->st, uo->objs, uo->n, &c->allow, p);
+	my_plan_compute(c->st, uo->objs, uo->n, &c->allow, p);
 	return DRV_OK;
 }
 
@@ -727,7 +727,7 @@ plan_version_ahead(DownCtx *c, const char *version, UnitRef *units, int nunits, 
 				model_set(m, uo.objs[j].kind, uo.objs[j].name, uo.objs[j].target);
 			}
 		}
-		plan_free(&p);
+		my_plan_free(&p);
 		unit_objects_free(&uo);
 	}
 	return rc;
@@ -742,7 +742,7 @@ run_checks_ahead(DownCtx *c, const char *version, const Plan *all, bool *deferre
 	int64_t		t0 = now_ns();
 
 	*deferred = false;
-	if ((rc = catalog_fingerprints(c->st, &live)) != DRV_OK)
+	if ((rc = my_catalog_fingerprints(c->st, &live)) != DRV_OK)
 		return rc;
 	for (int i = 0; i < all->n && rc == DRV_OK; i++)
 		for (int j = 0; j < all->steps[i].nchecks && rc == DRV_OK; j++)
@@ -764,7 +764,7 @@ run_checks_ahead(DownCtx *c, const char *version, const Plan *all, bool *deferre
 			}
 			rc = run_check(c, chk, version);
 		}
-	snapshot_free(&live);
+	my_snapshot_free(&live);
 	if (rc == DRV_OK && any)
 		report_group_ok(c->r, now_ns() - t0);
 	return rc;
@@ -781,10 +781,10 @@ verify_unit(DownCtx *c, const char *version, const UnitRef *u)
 	{
 		PlanObject *o = &uo.objs[i];
 
-		if (!image_equal(o->kind, o->live, o->target) || strcmp(o->live_name, o->name) != 0)
+		if (!my_image_equal(o->kind, o->live, o->target) || strcmp(o->live_name, o->name) != 0)
 		{
 			log_error("the revert of statement %d of version %s did not restore %s \"%s\"",
-					  u->stmt_idx + 1, version, obj_kind_name(o->kind), o->name);
+					  u->stmt_idx + 1, version, my_obj_kind_name(o->kind), o->name);
 			log_error_detail("Recorded: %s\nLive: %s", o->target ? o->target : "(absent)",
 							 o->live ? o->live : "(absent)");
 			log_error_hint("The revision row still counts this statement as applied; restore the "
@@ -828,7 +828,7 @@ undo_unit(DownCtx *c, const char *version, const UnitRef *u, int remaining, cons
 			rc = refuse_plan(version, u, &p);
 		if (rc != DRV_OK || p.n == 0)
 		{
-			plan_free(&p);
+			my_plan_free(&p);
 			unit_objects_free(&uo);
 			model_free(&m);
 			break;
@@ -845,7 +845,7 @@ undo_unit(DownCtx *c, const char *version, const UnitRef *u, int remaining, cons
 			rc = run_check(c, &s->checks[j], version);
 		if (rc == DRV_OK && !started)
 		{
-			rc = hist_write_revert(st, version, u->id, 0);
+			rc = my_hist_write_revert(st, version, u->id, 0);
 			started = true;
 		}
 		if (rc == DRV_OK)
@@ -872,7 +872,7 @@ undo_unit(DownCtx *c, const char *version, const UnitRef *u, int remaining, cons
 		free(err);
 		free(last);
 		last = my_strdup(s->sql);
-		plan_free(&p);
+		my_plan_free(&p);
 		unit_objects_free(&uo);
 		model_free(&m);
 		if (rc != DRV_OK)
@@ -894,7 +894,7 @@ undo_unit(DownCtx *c, const char *version, const UnitRef *u, int remaining, cons
 /* every object the units of the version changed, with its state before
  * the version (the earliest unit's before-image) */
 static int
-version_targets(MyState *st, UnitRef *units, int nunits, Snapshot *targets, StrList *absent)
+version_targets(MyState *st, UnitRef *units, int nunits, Snapshot *targets, MyList *absent)
 {
 	int			rc = DRV_OK;
 
@@ -906,25 +906,25 @@ version_targets(MyState *st, UnitRef *units, int nunits, Snapshot *targets, StrL
 		UnitImage  *imgs;
 		int			n;
 
-		if ((rc = hist_unit_images(st, units[i].id, &imgs, &n)) != DRV_OK)
+		if ((rc = my_hist_unit_images(st, units[i].id, &imgs, &n)) != DRV_OK)
 			break;
 		for (int j = 0; j < n && rc == DRV_OK; j++)
 		{
 			char	   *key = model_key(imgs[j].kind, imgs[j].name);
 			char	   *before = NULL;
 
-			if (snapshot_find(targets, imgs[j].kind, imgs[j].name) == NULL && !sl_contains(absent, key))
+			if (my_snapshot_find(targets, imgs[j].kind, imgs[j].name) == NULL && !ml_contains(absent, key))
 			{
-				rc = hist_image_before(st, units[i].id, imgs[j].kind, imgs[j].name, &before);
+				rc = my_hist_image_before(st, units[i].id, imgs[j].kind, imgs[j].name, &before);
 				if (before)
-					snapshot_put(targets, imgs[j].kind, imgs[j].name, "", before);
+					my_snapshot_put(targets, imgs[j].kind, imgs[j].name, "", before);
 				else
-					sl_add(absent, key);
+					ml_add(absent, key);
 				free(before);
 			}
 			free(key);
 		}
-		unit_images_free(imgs, n);
+		my_unit_images_free(imgs, n);
 	}
 	return rc;
 }
@@ -948,7 +948,7 @@ applied_in_effect(DownCtx *c, UnitRef *units, int nunits, int applied, int *out)
 			break;
 		}
 		for (int j = 0; j < uo.n && undone; j++)
-			if (!image_equal(uo.objs[j].kind, uo.objs[j].live, uo.objs[j].target) ||
+			if (!my_image_equal(uo.objs[j].kind, uo.objs[j].live, uo.objs[j].target) ||
 				strcmp(uo.objs[j].live_name, uo.objs[j].name) != 0)
 				undone = false;
 		unit_objects_free(&uo);
@@ -966,17 +966,17 @@ set_applied(MyState *st, const char *version, int applied)
 {
 	Revision	rev;
 	bool		found;
-	StrList		stmts,
+	MyList		stmts,
 				hashes;
-	int			rc = hist_get_revision(st, version, &rev, &found);
+	int			rc = my_hist_get_revision(st, version, &rev, &found);
 
 	if (rc != DRV_OK || !found || rev.applied == applied)
 	{
 		if (found)
-			revision_clear(&rev);
+			my_revision_clear(&rev);
 		return rc;
 	}
-	rc = hist_file_statements(st, version, "up", &stmts, &hashes);
+	rc = my_hist_file_statements(st, version, "up", &stmts, &hashes);
 	if (rc == DRV_OK)
 	{
 		for (int i = 0; i < rev.npartial; i++)
@@ -987,11 +987,11 @@ set_applied(MyState *st, const char *version, int applied)
 		for (int i = 0; i < applied && i < hashes.n; i++)
 			rev.partial_hashes[rev.npartial++] = my_strdup(hashes.items[i]);
 		rev.applied = applied;
-		rc = hist_write_revision(st, &rev);
-		sl_free(&stmts);
-		sl_free(&hashes);
+		rc = my_hist_write_revision(st, &rev);
+		ml_free(&stmts);
+		ml_free(&hashes);
 	}
-	revision_clear(&rev);
+	my_revision_clear(&rev);
 	return rc;
 }
 
@@ -1001,16 +1001,16 @@ revert_with_down(DownCtx *c, const Revision *row, UnitRef *units, int nunits,
 {
 	MyState    *st = c->st;
 	const char *version = row->version;
-	StrList		downs,
+	MyList		downs,
 				hashes;
 	Snapshot	targets;
-	StrList		absent;
+	MyList		absent;
 	int			rc,
 				start = 0;
 	int64_t		t0 = now_ns();
 	char	   *title;
 
-	if ((rc = hist_file_statements(st, version, "down", &downs, &hashes)) != DRV_OK)
+	if ((rc = my_hist_file_statements(st, version, "down", &downs, &hashes)) != DRV_OK)
 		return rc;
 	if (rs->present && strcmp(rs->version, version) == 0 && rs->unit < 0)
 		start = rs->down_done;
@@ -1025,7 +1025,7 @@ revert_with_down(DownCtx *c, const Revision *row, UnitRef *units, int nunits,
 		rc = plan_version_ahead(c, version, units, nunits, &m, rs, &all);
 		if (rc == DRV_OK)
 			rc = run_checks_ahead(c, version, &all, &deferred);
-		plan_free(&all);
+		my_plan_free(&all);
 		model_free(&m);
 	}
 	title = my_sprintf("reverting version %s (hand-written down)", version);
@@ -1045,12 +1045,12 @@ revert_with_down(DownCtx *c, const Revision *row, UnitRef *units, int nunits,
 			report_stmt(c->r, downs.items[i]);
 		if (rc == DRV_OK)
 			report_group_ok(c->r, 0);
-		sl_free(&downs);
-		sl_free(&hashes);
+		ml_free(&downs);
+		ml_free(&hashes);
 		return rc;
 	}
 	if (rc == DRV_OK && start == 0)
-		rc = hist_write_revert(st, version, -1, 0);
+		rc = my_hist_write_revert(st, version, -1, 0);
 	for (int i = start; rc == DRV_OK && i < downs.n; i++)
 	{
 		char	   *err = NULL;
@@ -1087,12 +1087,12 @@ revert_with_down(DownCtx *c, const Revision *row, UnitRef *units, int nunits,
 		{
 			char	   *img;
 
-			if ((rc = catalog_image(st, targets.items[i].kind, targets.items[i].name, &img)) != DRV_OK)
+			if ((rc = my_catalog_image(st, targets.items[i].kind, targets.items[i].name, &img)) != DRV_OK)
 				break;
-			if (!image_equal(targets.items[i].kind, img, targets.items[i].image))
+			if (!my_image_equal(targets.items[i].kind, img, targets.items[i].image))
 			{
 				log_error("the hand-written down of version %s did not restore %s \"%s\"", version,
-						  obj_kind_name(targets.items[i].kind), targets.items[i].name);
+						  my_obj_kind_name(targets.items[i].kind), targets.items[i].name);
 				log_error_detail("Recorded before version %s: %s\nLive: %s", version,
 								 targets.items[i].image, img ? img : "(absent)");
 				log_error_hint("Fix the object by hand, then run the same command again to finish.");
@@ -1107,32 +1107,32 @@ revert_with_down(DownCtx *c, const Revision *row, UnitRef *units, int nunits,
 			char	   *img;
 
 			*colon = '\0';
-			k = obj_kind_from_name(absent.items[i]);
+			k = my_obj_kind_from_name(absent.items[i]);
 			*colon = ':';
-			if ((rc = catalog_image(st, (ObjKind) k, colon + 1, &img)) != DRV_OK)
+			if ((rc = my_catalog_image(st, (ObjKind) k, colon + 1, &img)) != DRV_OK)
 				break;
 			if (img)
 			{
 				log_error("the hand-written down of version %s left %s \"%s\" in place", version,
-						  obj_kind_name((ObjKind) k), colon + 1);
+						  my_obj_kind_name((ObjKind) k), colon + 1);
 				log_error_detail("It did not exist before version %s.", version);
 				log_error_hint("Fix the object by hand, then run the same command again to finish.");
 				rc = DRV_ERROR;
 			}
 			free(img);
 		}
-		snapshot_free(&targets);
-		sl_free(&absent);
+		my_snapshot_free(&targets);
+		ml_free(&absent);
 	}
 	if (rc == DRV_OK)
 	{
 		rc = my_begin(st);
 		for (int i = 0; i < nunits && rc == DRV_OK; i++)
-			rc = hist_mark_reverted(st, units[i].id);
+			rc = my_hist_mark_reverted(st, units[i].id);
 		if (rc == DRV_OK)
-			rc = hist_delete_revision(st, version);
+			rc = my_hist_delete_revision(st, version);
 		if (rc == DRV_OK)
-			rc = hist_clear_revert(st);
+			rc = my_hist_clear_revert(st);
 		if (rc == DRV_OK)
 			rc = my_commit(st);
 		else
@@ -1140,8 +1140,8 @@ revert_with_down(DownCtx *c, const Revision *row, UnitRef *units, int nunits,
 	}
 	if (rc == DRV_OK)
 		report_group_ok(c->r, now_ns() - t0);
-	sl_free(&downs);
-	sl_free(&hashes);
+	ml_free(&downs);
+	ml_free(&hashes);
 	return rc;
 }
 
@@ -1160,11 +1160,11 @@ revert_version(DownCtx *c, const Revision *row, Model *dry_model)
 	RevertState rs;
 	int64_t		t0 = now_ns();
 
-	if ((rc = hist_version_units(st, row->version, &units, &nunits)) != DRV_OK)
+	if ((rc = my_hist_version_units(st, row->version, &units, &nunits)) != DRV_OK)
 		return rc;
-	if ((rc = hist_read_revert(st, &rs)) != DRV_OK)
+	if ((rc = my_hist_read_revert(st, &rs)) != DRV_OK)
 	{
-		unitrefs_free(units, nunits);
+		my_unitrefs_free(units, nunits);
 		return rc;
 	}
 	/* every applied statement must have its history */
@@ -1183,17 +1183,17 @@ revert_version(DownCtx *c, const Revision *row, Model *dry_model)
 			else
 				log_error_detail("It was applied without this driver recording what it changed.");
 			log_error_hint("Revert it by hand, then run \"migrate set\" with the version you reached.");
-			unitrefs_free(units, nunits);
-			revert_state_clear(&rs);
+			my_unitrefs_free(units, nunits);
+			my_revert_state_clear(&rs);
 			return DRV_ERROR;
 		}
 	}
-	sl_free(&c->ran);
-	if ((rc = hist_has_down(st, row->version, &has_down)) == DRV_OK && has_down)
+	ml_free(&c->ran);
+	if ((rc = my_hist_has_down(st, row->version, &has_down)) == DRV_OK && has_down)
 	{
 		rc = revert_with_down(c, row, units, nunits, &rs);
-		unitrefs_free(units, nunits);
-		revert_state_clear(&rs);
+		my_unitrefs_free(units, nunits);
+		my_revert_state_clear(&rs);
 		return rc;
 	}
 
@@ -1219,7 +1219,7 @@ revert_version(DownCtx *c, const Revision *row, Model *dry_model)
 				report_note(c->r, "some checks read objects that earlier steps re-create; they run right before their step");
 			report_group_ok(c->r, 0);
 		}
-		plan_free(&all);
+		my_plan_free(&all);
 		model_free(&local);
 	}
 	if (rc == DRV_OK && !c->dry)
@@ -1229,13 +1229,13 @@ revert_version(DownCtx *c, const Revision *row, Model *dry_model)
 		if (rc == DRV_OK && nunits == 0)
 		{
 			/* nothing took effect (the first statement failed): the row goes */
-			rc = hist_delete_revision(st, row->version);
+			rc = my_hist_delete_revision(st, row->version);
 		}
 		if (rc == DRV_OK)
 			report_group_ok(c->r, now_ns() - t0);
 	}
-	unitrefs_free(units, nunits);
-	revert_state_clear(&rs);
+	my_unitrefs_free(units, nunits);
+	my_revert_state_clear(&rs);
 	return rc;
 }
 
@@ -1270,18 +1270,18 @@ my_down(Driver *d, const DownRequest *req, Reporter *r)
 	c.r = r;
 	c.dry = req->dry_run || (d->opts && d->opts->dry_run);
 	for (int i = 0; i < req->nallow_loss; i++)
-		sl_add(&c.allow, req->allow_loss[i]);
+		ml_add(&c.allow, req->allow_loss[i]);
 
-	if (!c.dry && (rc = hist_sync(d, r)) != DRV_OK)
+	if (!c.dry && (rc = my_hist_sync(d, r)) != DRV_OK)
 		return rc;
 	if ((rc = my_execf(st, "USE %s", st->qdb)) != DRV_OK)
 		return rc;
-	if ((rc = hist_read_revisions(st, &revs)) != DRV_OK)
+	if ((rc = my_hist_read_revisions(st, &revs)) != DRV_OK)
 		return rc;
 
 	if (req->to_tag)
 	{
-		if ((rc = hist_tag_version(st, req->to_tag, &to_version)) != DRV_OK)
+		if ((rc = my_hist_tag_version(st, req->to_tag, &to_version)) != DRV_OK)
 			goto out;
 		if (to_version == NULL)
 		{
@@ -1340,11 +1340,11 @@ my_down(Driver *d, const DownRequest *req, Reporter *r)
 
 out:
 	for (int i = 0; i < revs.n; i++)
-		revision_clear(&revs.items[i]);
+		my_revision_clear(&revs.items[i]);
 	free(revs.items);
 	free(to_version);
-	sl_free(&c.allow);
-	sl_free(&c.ran);
+	ml_free(&c.allow);
+	ml_free(&c.ran);
 	model_free(&dry_model);
 	return rc;
 }

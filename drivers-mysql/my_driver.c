@@ -17,13 +17,13 @@
 static int
 my_prepare(Driver *d, bool create, bool *ready)
 {
-	return hist_prepare(d, create, ready);
+	return my_hist_prepare(d, create, ready);
 }
 
 static int
 my_read_revisions(Driver *d, RevisionList *out)
 {
-	return hist_read_revisions(MYSTATE(d), out);
+	return my_hist_read_revisions(MYSTATE(d), out);
 }
 
 /*

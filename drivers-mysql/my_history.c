@@ -23,7 +23,7 @@
  *
  * The state of an object just before unit U is its latest image in a unit
  * before U; the state now is its latest image overall, provided every change
- * was recorded.  hist_sync() makes sure of that at the start of every run.
+ * was recorded.  my_hist_sync() makes sure of that at the start of every run.
  *
  * Copyright (c) 2026, migrate developers
  *
@@ -154,7 +154,7 @@ static const char *const create_tables[] = {
 };
 
 int
-hist_prepare(Driver *d, bool create, bool *ready)
+my_hist_prepare(Driver *d, bool create, bool *ready)
 {
 	MyState    *st = MYSTATE(d);
 	long long	n;
@@ -217,14 +217,14 @@ revision_from_row(char **row, Revision *r)
 	r->hash = my_strdup(row[9] ? row[9] : "");
 	if (row[10])
 	{
-		int			n = json_array_decode(row[10], &r->partial_hashes);
+		int			n = my_json_array_decode(row[10], &r->partial_hashes);
 
 		r->npartial = n < 0 ? 0 : n;
 	}
 }
 
 void
-revision_clear(Revision *r)
+my_revision_clear(Revision *r)
 {
 	free(r->version);
 	free(r->description);
@@ -238,7 +238,7 @@ revision_clear(Revision *r)
 }
 
 int
-hist_read_revisions(MyState *st, RevisionList *out)
+my_hist_read_revisions(MyState *st, RevisionList *out)
 {
 	MyRows		rows;
 	char	   *sql = my_sprintf("SELECT " REV_COLUMNS " FROM %s.`migrate_revisions` ORDER BY `version`",
@@ -258,7 +258,7 @@ hist_read_revisions(MyState *st, RevisionList *out)
 }
 
 int
-hist_get_revision(MyState *st, const char *version, Revision *out, bool *found)
+my_hist_get_revision(MyState *st, const char *version, Revision *out, bool *found)
 {
 	MyRows		rows;
 	char	   *v = my_literal(st, version);
@@ -283,58 +283,58 @@ hist_get_revision(MyState *st, const char *version, Revision *out, bool *found)
 
 /* Insert or update a revision row; executed_at is kept from the first write. */
 int
-hist_write_revision(MyState *st, const Revision *r)
+my_hist_write_revision(MyState *st, const Revision *r)
 {
-	StrBuf		sb;
-	char	   *ph = r->npartial > 0 ? json_array_encode(r->partial_hashes, r->npartial) : NULL;
+	MyBuf		sb;
+	char	   *ph = r->npartial > 0 ? my_json_array_encode(r->partial_hashes, r->npartial) : NULL;
 	int			rc;
 
-	sb_init(&sb);
-	sb_printf(&sb, "INSERT INTO %s.`migrate_revisions` (`version`, `description`, `type`, "
+	mb_init(&sb);
+	mb_printf(&sb, "INSERT INTO %s.`migrate_revisions` (`version`, `description`, `type`, "
 			  "`applied`, `total`, `executed_at`, `execution_time`, `error`, `error_stmt`, "
 			  "`hash`, `partial_hashes`, `operator_version`) VALUES (", st->qrdb);
-	sb_literal(&sb, st, r->version);
-	sb_puts(&sb, ", ");
-	sb_literal(&sb, st, r->description ? r->description : "");
-	sb_printf(&sb, ", %d, %d, %d, ", r->type, r->applied, r->total);
+	mb_literal(&sb, st, r->version);
+	mb_puts(&sb, ", ");
+	mb_literal(&sb, st, r->description ? r->description : "");
+	mb_printf(&sb, ", %d, %d, %d, ", r->type, r->applied, r->total);
 	if (r->executed_at_us > 0)
-		sb_printf(&sb, "TIMESTAMPADD(MICROSECOND, %lld, '1970-01-01 00:00:00')",
+		mb_printf(&sb, "TIMESTAMPADD(MICROSECOND, %lld, '1970-01-01 00:00:00')",
 				  (long long) r->executed_at_us);
 	else
-		sb_puts(&sb, "UTC_TIMESTAMP(6)");
-	sb_printf(&sb, ", %lld, ", (long long) r->execution_time_ns);
+		mb_puts(&sb, "UTC_TIMESTAMP(6)");
+	mb_printf(&sb, ", %lld, ", (long long) r->execution_time_ns);
 	if (r->error)
-		sb_literal(&sb, st, r->error);
+		mb_literal(&sb, st, r->error);
 	else
-		sb_puts(&sb, "NULL");
-	sb_puts(&sb, ", ");
+		mb_puts(&sb, "NULL");
+	mb_puts(&sb, ", ");
 	if (r->error_stmt)
-		sb_literal(&sb, st, r->error_stmt);
+		mb_literal(&sb, st, r->error_stmt);
 	else
-		sb_puts(&sb, "NULL");
-	sb_puts(&sb, ", ");
-	sb_literal(&sb, st, r->hash ? r->hash : "");
-	sb_puts(&sb, ", ");
+		mb_puts(&sb, "NULL");
+	mb_puts(&sb, ", ");
+	mb_literal(&sb, st, r->hash ? r->hash : "");
+	mb_puts(&sb, ", ");
 	if (ph)
-		sb_literal(&sb, st, ph);
+		mb_literal(&sb, st, ph);
 	else
-		sb_puts(&sb, "NULL");
-	sb_puts(&sb, ", ");
-	sb_literal(&sb, st, "migrate " MIGRATE_VERSION);
-	sb_puts(&sb, ") ON DUPLICATE KEY UPDATE `description` = VALUES(`description`), "
+		mb_puts(&sb, "NULL");
+	mb_puts(&sb, ", ");
+	mb_literal(&sb, st, "migrate " MIGRATE_VERSION);
+	mb_puts(&sb, ") ON DUPLICATE KEY UPDATE `description` = VALUES(`description`), "
 			"`type` = VALUES(`type`), `applied` = VALUES(`applied`), `total` = VALUES(`total`), "
 			"`execution_time` = VALUES(`execution_time`), `error` = VALUES(`error`), "
 			"`error_stmt` = VALUES(`error_stmt`), `hash` = VALUES(`hash`), "
 			"`partial_hashes` = VALUES(`partial_hashes`), "
 			"`operator_version` = VALUES(`operator_version`)");
 	rc = my_exec(st, sb.data, NULL);
-	sb_free(&sb);
+	mb_free(&sb);
 	free(ph);
 	return rc;
 }
 
 int
-hist_delete_revision(MyState *st, const char *version)
+my_hist_delete_revision(MyState *st, const char *version)
 {
 	char	   *v = my_literal(st, version);
 	int			rc = my_execf(st, "DELETE FROM %s.`migrate_revisions` WHERE `version` = %s",
@@ -351,13 +351,13 @@ hist_delete_revision(MyState *st, const char *version)
 static int
 insert_statements(MyState *st, const char *version, const char *kind, const StmtList *l)
 {
-	StrBuf		sb;
+	MyBuf		sb;
 	int			rc = DRV_OK;
 
 	if (l->n == 0)
 		return DRV_OK;
-	sb_init(&sb);
-	sb_printf(&sb, "INSERT INTO %s.`migrate_history_statements` "
+	mb_init(&sb);
+	mb_printf(&sb, "INSERT INTO %s.`migrate_history_statements` "
 			  "(`version`, `kind`, `idx`, `text`, `running_hash`) VALUES ", st->qrdb);
 	for (int i = 0; i < l->n; i++)
 	{
@@ -365,17 +365,17 @@ insert_statements(MyState *st, const char *version, const char *kind, const Stmt
 
 		hash_running(l, i, h);
 		if (i > 0)
-			sb_puts(&sb, ", ");
-		sb_putc(&sb, '(');
-		sb_literal(&sb, st, version);
-		sb_printf(&sb, ", '%s', %d, ", kind, i);
-		sb_literal(&sb, st, l->items[i].text);
-		sb_puts(&sb, ", ");
-		sb_literal(&sb, st, h);
-		sb_putc(&sb, ')');
+			mb_puts(&sb, ", ");
+		mb_putc(&sb, '(');
+		mb_literal(&sb, st, version);
+		mb_printf(&sb, ", '%s', %d, ", kind, i);
+		mb_literal(&sb, st, l->items[i].text);
+		mb_puts(&sb, ", ");
+		mb_literal(&sb, st, h);
+		mb_putc(&sb, ')');
 	}
 	rc = my_exec(st, sb.data, NULL);
-	sb_free(&sb);
+	mb_free(&sb);
 	return rc;
 }
 
@@ -385,9 +385,9 @@ insert_statements(MyState *st, const char *version, const char *kind, const Stmt
  * applied again, possibly edited).
  */
 int
-hist_register_file(MyState *st, const MigrationFile *f)
+my_hist_register_file(MyState *st, const MigrationFile *f)
 {
-	StrBuf		sb;
+	MyBuf		sb;
 	char	   *v = my_literal(st, f->version);
 	int			rc;
 
@@ -397,18 +397,18 @@ hist_register_file(MyState *st, const MigrationFile *f)
 					  st->qrdb, v);
 	if (rc == DRV_OK)
 	{
-		sb_init(&sb);
-		sb_printf(&sb, "REPLACE INTO %s.`migrate_history_files` (`version`, `description`, "
+		mb_init(&sb);
+		mb_printf(&sb, "REPLACE INTO %s.`migrate_history_files` (`version`, `description`, "
 				  "`hash`, `content`, `n_up`, `n_down`, `has_down`, `recorded_at`) VALUES (%s, ",
 				  st->qrdb, v);
-		sb_literal(&sb, st, f->description ? f->description : "");
-		sb_puts(&sb, ", ");
-		sb_literal(&sb, st, f->hash);
-		sb_puts(&sb, ", ");
-		sb_literal(&sb, st, f->content ? f->content : "");
-		sb_printf(&sb, ", %d, %d, %d, UTC_TIMESTAMP(6))", f->stmts.n, f->down.n, f->has_down ? 1 : 0);
+		mb_literal(&sb, st, f->description ? f->description : "");
+		mb_puts(&sb, ", ");
+		mb_literal(&sb, st, f->hash);
+		mb_puts(&sb, ", ");
+		mb_literal(&sb, st, f->content ? f->content : "");
+		mb_printf(&sb, ", %d, %d, %d, UTC_TIMESTAMP(6))", f->stmts.n, f->down.n, f->has_down ? 1 : 0);
 		rc = my_exec(st, sb.data, NULL);
-		sb_free(&sb);
+		mb_free(&sb);
 	}
 	if (rc == DRV_OK)
 		rc = insert_statements(st, f->version, "up", &f->stmts);
@@ -424,8 +424,8 @@ hist_register_file(MyState *st, const MigrationFile *f)
 
 /* statements of a recorded file, kind "up" or "down", with their running hashes */
 int
-hist_file_statements(MyState *st, const char *version, const char *kind, StrList *stmts,
-					 StrList *hashes)
+my_hist_file_statements(MyState *st, const char *version, const char *kind, MyList *stmts,
+					 MyList *hashes)
 {
 	MyRows		r;
 	char	   *v = my_literal(st, version);
@@ -443,9 +443,9 @@ hist_file_statements(MyState *st, const char *version, const char *kind, StrList
 		return rc;
 	for (int i = 0; i < r.nrows; i++)
 	{
-		sl_add(stmts, r.rows[i][0]);
+		ml_add(stmts, r.rows[i][0]);
 		if (hashes)
-			sl_add(hashes, r.rows[i][1]);
+			ml_add(hashes, r.rows[i][1]);
 	}
 	my_rows_free(&r);
 	return DRV_OK;
@@ -458,7 +458,7 @@ hist_file_statements(MyState *st, const char *version, const char *kind, StrList
 
 /* Latest recorded state of every object (images left unloaded). */
 int
-hist_load_known(MyState *st)
+my_hist_load_known(MyState *st)
 {
 	MyRows		r;
 	char	   *sql = my_sprintf(
@@ -471,18 +471,18 @@ hist_load_known(MyState *st)
 	int			rc = my_query(st, sql, &r);
 
 	free(sql);
-	snapshot_free(&st->known);
+	my_snapshot_free(&st->known);
 	if (rc != DRV_OK)
 		return rc;
 	for (int i = 0; i < r.nrows; i++)
 	{
-		int			k = obj_kind_from_name(r.rows[i][0]);
+		int			k = my_obj_kind_from_name(r.rows[i][0]);
 		SnapObj    *o;
 
 		if (k < 0)
 			continue;
-		snapshot_put(&st->known, (ObjKind) k, r.rows[i][1], r.rows[i][2], NULL);
-		o = snapshot_find(&st->known, (ObjKind) k, r.rows[i][1]);
+		my_snapshot_put(&st->known, (ObjKind) k, r.rows[i][1], r.rows[i][2], NULL);
+		o = my_snapshot_find(&st->known, (ObjKind) k, r.rows[i][1]);
 		snprintf(o->hash, sizeof(o->hash), "%s", r.rows[i][3]);
 	}
 	my_rows_free(&r);
@@ -490,7 +490,7 @@ hist_load_known(MyState *st)
 }
 
 char *
-hist_definition(MyState *st, const char *hash)
+my_hist_definition(MyState *st, const char *hash)
 {
 	char	   *h = my_literal(st, hash);
 	char	   *sql = my_sprintf("SELECT `body` FROM %s.`migrate_history_definitions` WHERE `hash` = %s",
@@ -508,37 +508,37 @@ hist_definition(MyState *st, const char *hash)
  * the statement performed.  The caller owns the transaction.
  */
 int
-hist_record_unit(MyState *st, const char *kind, const char *version, int stmt_idx,
+my_hist_record_unit(MyState *st, const char *kind, const char *version, int stmt_idx,
 				 const char *stmt, const UnitImage *imgs, int nimgs, const StmtInfo *si,
 				 long long *unit_id)
 {
-	StrBuf		sb;
+	MyBuf		sb;
 	int			rc;
 	long long	id;
 	bool		isnull;
 
-	sb_init(&sb);
-	sb_printf(&sb, "INSERT INTO %s.`migrate_history_units` (`kind`, `version`, `stmt_idx`, "
+	mb_init(&sb);
+	mb_printf(&sb, "INSERT INTO %s.`migrate_history_units` (`kind`, `version`, `stmt_idx`, "
 			  "`stmt`, `created_at`, `created_by`) VALUES ('%s', ", st->qrdb, kind);
 	if (version)
-		sb_literal(&sb, st, version);
+		mb_literal(&sb, st, version);
 	else
-		sb_puts(&sb, "NULL");
+		mb_puts(&sb, "NULL");
 	if (stmt_idx >= 0)
-		sb_printf(&sb, ", %d, ", stmt_idx);
+		mb_printf(&sb, ", %d, ", stmt_idx);
 	else
-		sb_puts(&sb, ", NULL, ");
+		mb_puts(&sb, ", NULL, ");
 	if (stmt)
-		sb_literal(&sb, st, stmt);
+		mb_literal(&sb, st, stmt);
 	else
-		sb_puts(&sb, "NULL");
-	sb_puts(&sb, ", UTC_TIMESTAMP(6), CURRENT_USER())");
+		mb_puts(&sb, "NULL");
+	mb_puts(&sb, ", UTC_TIMESTAMP(6), CURRENT_USER())");
 	rc = my_exec(st, sb.data, NULL);
 	if (rc == DRV_OK)
 		rc = my_query_int(st, "SELECT LAST_INSERT_ID()", &id, &isnull);
 	if (rc != DRV_OK)
 	{
-		sb_free(&sb);
+		mb_free(&sb);
 		return rc;
 	}
 	if (unit_id)
@@ -548,8 +548,8 @@ hist_record_unit(MyState *st, const char *kind, const char *version, int stmt_id
 	{
 		bool		any = false;
 
-		sb_reset(&sb);
-		sb_printf(&sb, "INSERT IGNORE INTO %s.`migrate_history_definitions` (`hash`, `body`) VALUES ",
+		mb_reset(&sb);
+		mb_printf(&sb, "INSERT IGNORE INTO %s.`migrate_history_definitions` (`hash`, `body`) VALUES ",
 				  st->qrdb);
 		for (int i = 0; i < nimgs; i++)
 		{
@@ -559,38 +559,38 @@ hist_record_unit(MyState *st, const char *kind, const char *version, int stmt_id
 				continue;
 			my_sha256_hex(imgs[i].image, strlen(imgs[i].image), h);
 			if (any)
-				sb_puts(&sb, ", ");
-			sb_printf(&sb, "('%s', ", h);
-			sb_literal(&sb, st, imgs[i].image);
-			sb_putc(&sb, ')');
+				mb_puts(&sb, ", ");
+			mb_printf(&sb, "('%s', ", h);
+			mb_literal(&sb, st, imgs[i].image);
+			mb_putc(&sb, ')');
 			any = true;
 		}
 		if (any)
 			rc = my_exec(st, sb.data, NULL);
 
-		sb_reset(&sb);
-		sb_printf(&sb, "INSERT INTO %s.`migrate_history_images` (`unit`, `kind`, `name`, `fp`, "
+		mb_reset(&sb);
+		mb_printf(&sb, "INSERT INTO %s.`migrate_history_images` (`unit`, `kind`, `name`, `fp`, "
 				  "`def_hash`) VALUES ", st->qrdb);
 		for (int i = 0; i < nimgs && rc == DRV_OK; i++)
 		{
 			char		h[65];
 
 			if (i > 0)
-				sb_puts(&sb, ", ");
-			sb_printf(&sb, "(%lld, '%s', ", id, obj_kind_name(imgs[i].kind));
-			sb_literal(&sb, st, imgs[i].name);
-			sb_puts(&sb, ", ");
+				mb_puts(&sb, ", ");
+			mb_printf(&sb, "(%lld, '%s', ", id, my_obj_kind_name(imgs[i].kind));
+			mb_literal(&sb, st, imgs[i].name);
+			mb_puts(&sb, ", ");
 			if (imgs[i].fp)
-				sb_literal(&sb, st, imgs[i].fp);
+				mb_literal(&sb, st, imgs[i].fp);
 			else
-				sb_puts(&sb, "NULL");
+				mb_puts(&sb, "NULL");
 			if (imgs[i].image)
 			{
 				my_sha256_hex(imgs[i].image, strlen(imgs[i].image), h);
-				sb_printf(&sb, ", '%s')", h);
+				mb_printf(&sb, ", '%s')", h);
 			}
 			else
-				sb_puts(&sb, ", NULL)");
+				mb_puts(&sb, ", NULL)");
 		}
 		if (rc == DRV_OK)
 			rc = my_exec(st, sb.data, NULL);
@@ -598,29 +598,29 @@ hist_record_unit(MyState *st, const char *kind, const char *version, int stmt_id
 
 	if (rc == DRV_OK && si && si->nrenames > 0)
 	{
-		sb_reset(&sb);
-		sb_printf(&sb, "INSERT INTO %s.`migrate_history_renames` (`unit`, `seq`, `kind`, "
+		mb_reset(&sb);
+		mb_printf(&sb, "INSERT INTO %s.`migrate_history_renames` (`unit`, `seq`, `kind`, "
 				  "`table_name`, `old_name`, `new_name`) VALUES ", st->qrdb);
 		for (int i = 0; i < si->nrenames; i++)
 		{
 			if (i > 0)
-				sb_puts(&sb, ", ");
-			sb_printf(&sb, "(%lld, %d, '%c', ", id, i, si->renames[i].kind);
-			sb_literal(&sb, st, si->renames[i].table);
-			sb_puts(&sb, ", ");
-			sb_literal(&sb, st, si->renames[i].old_name);
-			sb_puts(&sb, ", ");
-			sb_literal(&sb, st, si->renames[i].new_name);
-			sb_putc(&sb, ')');
+				mb_puts(&sb, ", ");
+			mb_printf(&sb, "(%lld, %d, '%c', ", id, i, si->renames[i].kind);
+			mb_literal(&sb, st, si->renames[i].table);
+			mb_puts(&sb, ", ");
+			mb_literal(&sb, st, si->renames[i].old_name);
+			mb_puts(&sb, ", ");
+			mb_literal(&sb, st, si->renames[i].new_name);
+			mb_putc(&sb, ')');
 		}
 		rc = my_exec(st, sb.data, NULL);
 	}
-	sb_free(&sb);
+	mb_free(&sb);
 	return rc;
 }
 
 void
-unitref_clear(UnitRef *u)
+my_unitref_clear(UnitRef *u)
 {
 	free(u->kind);
 	free(u->version);
@@ -640,7 +640,7 @@ unitref_from_row(char **row, UnitRef *u)
 
 /* the most recent unit of this kind for (version, statement) */
 int
-hist_latest_unit(MyState *st, const char *kind, const char *version, int idx, UnitRef *out,
+my_hist_latest_unit(MyState *st, const char *kind, const char *version, int idx, UnitRef *out,
 				 bool *found)
 {
 	MyRows		r;
@@ -667,7 +667,7 @@ hist_latest_unit(MyState *st, const char *kind, const char *version, int idx, Un
 }
 
 void
-unit_images_free(UnitImage *imgs, int n)
+my_unit_images_free(UnitImage *imgs, int n)
 {
 	for (int i = 0; i < n; i++)
 	{
@@ -679,7 +679,7 @@ unit_images_free(UnitImage *imgs, int n)
 }
 
 int
-hist_unit_images(MyState *st, long long unit, UnitImage **imgs, int *n)
+my_hist_unit_images(MyState *st, long long unit, UnitImage **imgs, int *n)
 {
 	MyRows		r;
 	char	   *sql = my_sprintf("SELECT i.`kind`, i.`name`, i.`fp`, d.`body` "
@@ -697,7 +697,7 @@ hist_unit_images(MyState *st, long long unit, UnitImage **imgs, int *n)
 	*imgs = my_alloc((r.nrows + 1) * sizeof(UnitImage));
 	for (int i = 0; i < r.nrows; i++)
 	{
-		int			k = obj_kind_from_name(r.rows[i][0]);
+		int			k = my_obj_kind_from_name(r.rows[i][0]);
 
 		if (k < 0)
 			continue;
@@ -713,7 +713,7 @@ hist_unit_images(MyState *st, long long unit, UnitImage **imgs, int *n)
 
 /* The image of an object just before a unit (NULL: it did not exist). */
 int
-hist_image_before(MyState *st, long long unit, ObjKind kind, const char *name, char **image)
+my_hist_image_before(MyState *st, long long unit, ObjKind kind, const char *name, char **image)
 {
 	MyRows		r;
 	char	   *nm = my_literal(st, name);
@@ -721,7 +721,7 @@ hist_image_before(MyState *st, long long unit, ObjKind kind, const char *name, c
 								 "LEFT JOIN %s.`migrate_history_definitions` d ON d.`hash` = i.`def_hash` "
 								 "WHERE i.`kind` = '%s' AND i.`name` = %s AND i.`unit` < %lld "
 								 "ORDER BY i.`unit` DESC LIMIT 1",
-								 st->qrdb, st->qrdb, obj_kind_name(kind), nm, unit);
+								 st->qrdb, st->qrdb, my_obj_kind_name(kind), nm, unit);
 	int			rc = my_query(st, sql, &r);
 
 	free(sql);
@@ -737,7 +737,7 @@ hist_image_before(MyState *st, long long unit, ObjKind kind, const char *name, c
 
 /* units after unit that changed the object */
 int
-hist_units_after(MyState *st, long long unit, ObjKind kind, const char *name, UnitRef **units,
+my_hist_units_after(MyState *st, long long unit, ObjKind kind, const char *name, UnitRef **units,
 				 int *n)
 {
 	MyRows		r;
@@ -747,7 +747,7 @@ hist_units_after(MyState *st, long long unit, ObjKind kind, const char *name, Un
 								 "JOIN %s.`migrate_history_units` u ON u.`id` = i.`unit` "
 								 "WHERE i.`kind` = '%s' AND i.`name` = %s AND i.`unit` > %lld "
 								 "ORDER BY u.`id`",
-								 st->qrdb, st->qrdb, obj_kind_name(kind), nm, unit);
+								 st->qrdb, st->qrdb, my_obj_kind_name(kind), nm, unit);
 	int			rc = my_query(st, sql, &r);
 
 	free(sql);
@@ -765,7 +765,7 @@ hist_units_after(MyState *st, long long unit, ObjKind kind, const char *name, Un
 }
 
 int
-hist_unit_renames(MyState *st, long long unit, StmtRename **renames, int *n)
+my_hist_unit_renames(MyState *st, long long unit, StmtRename **renames, int *n)
 {
 	MyRows		r;
 	char	   *sql = my_sprintf("SELECT `kind`, `table_name`, `old_name`, `new_name` "
@@ -796,7 +796,7 @@ hist_unit_renames(MyState *st, long long unit, StmtRename **renames, int *n)
  * ------------------------------------------------------------------------
  */
 void
-intent_clear(Intent *in)
+my_intent_clear(Intent *in)
 {
 	free(in->phase);
 	free(in->version);
@@ -806,7 +806,7 @@ intent_clear(Intent *in)
 }
 
 int
-hist_read_intent(MyState *st, Intent *out)
+my_hist_read_intent(MyState *st, Intent *out)
 {
 	MyRows		r;
 	char	   *sql = my_sprintf("SELECT `phase`, `version`, `stmt_idx`, `stmt`, `stmt_hash` "
@@ -832,41 +832,41 @@ hist_read_intent(MyState *st, Intent *out)
 
 /* Record, in its own committed transaction, the statement about to run. */
 int
-hist_write_intent(MyState *st, const char *phase, const char *version, int idx, const char *stmt)
+my_hist_write_intent(MyState *st, const char *phase, const char *version, int idx, const char *stmt)
 {
-	StrBuf		sb;
+	MyBuf		sb;
 	char		h[65];
 	int			rc;
 
 	my_sha256_hex(stmt, strlen(stmt), h);
-	sb_init(&sb);
-	sb_printf(&sb, "REPLACE INTO %s.`migrate_intent` (`id`, `phase`, `version`, `stmt_idx`, "
+	mb_init(&sb);
+	mb_printf(&sb, "REPLACE INTO %s.`migrate_intent` (`id`, `phase`, `version`, `stmt_idx`, "
 			  "`stmt`, `stmt_hash`, `started_at`, `connection_id`) VALUES (1, '%s', ",
 			  st->qrdb, phase);
-	sb_literal(&sb, st, version);
-	sb_printf(&sb, ", %d, ", idx);
-	sb_literal(&sb, st, stmt);
-	sb_printf(&sb, ", '%s', UTC_TIMESTAMP(6), CONNECTION_ID())", h);
+	mb_literal(&sb, st, version);
+	mb_printf(&sb, ", %d, ", idx);
+	mb_literal(&sb, st, stmt);
+	mb_printf(&sb, ", '%s', UTC_TIMESTAMP(6), CONNECTION_ID())", h);
 	rc = my_exec(st, sb.data, NULL);
-	sb_free(&sb);
+	mb_free(&sb);
 	return rc;
 }
 
 int
-hist_clear_intent(MyState *st)
+my_hist_clear_intent(MyState *st)
 {
 	return my_execf(st, "DELETE FROM %s.`migrate_intent` WHERE `id` = 1", st->qrdb);
 }
 
 void
-revert_state_clear(RevertState *rs)
+my_revert_state_clear(RevertState *rs)
 {
 	free(rs->version);
 	memset(rs, 0, sizeof(*rs));
 }
 
 int
-hist_read_revert(MyState *st, RevertState *out)
+my_hist_read_revert(MyState *st, RevertState *out)
 {
 	MyRows		r;
 	char	   *sql = my_sprintf("SELECT `version`, `unit`, `down_done` FROM %s.`migrate_revert` "
@@ -889,7 +889,7 @@ hist_read_revert(MyState *st, RevertState *out)
 }
 
 int
-hist_write_revert(MyState *st, const char *version, long long unit, int down_done)
+my_hist_write_revert(MyState *st, const char *version, long long unit, int down_done)
 {
 	char	   *v = my_literal(st, version);
 	int			rc = my_execf(st, "REPLACE INTO %s.`migrate_revert` (`id`, `version`, `unit`, "
@@ -901,7 +901,7 @@ hist_write_revert(MyState *st, const char *version, long long unit, int down_don
 }
 
 int
-hist_clear_revert(MyState *st)
+my_hist_clear_revert(MyState *st)
 {
 	return my_execf(st, "DELETE FROM %s.`migrate_revert` WHERE `id` = 1", st->qrdb);
 }
@@ -911,7 +911,7 @@ hist_clear_revert(MyState *st)
  * ------------------------------------------------------------------------
  */
 int
-hist_tag(MyState *st, const char *name, const char *version)
+my_hist_tag(MyState *st, const char *name, const char *version)
 {
 	char	   *n = my_literal(st, name);
 	char	   *v = my_literal(st, version);
@@ -924,7 +924,7 @@ hist_tag(MyState *st, const char *name, const char *version)
 }
 
 int
-hist_tag_version(MyState *st, const char *name, char **version)
+my_hist_tag_version(MyState *st, const char *name, char **version)
 {
 	char	   *n = my_literal(st, name);
 	char	   *sql = my_sprintf("SELECT `version` FROM %s.`migrate_tags` WHERE `name` = %s",
@@ -948,7 +948,7 @@ hist_tag_version(MyState *st, const char *name, char **version)
  * image did not are not reported.
  */
 int
-hist_capture_changes(MyState *st, UnitImage **imgs, int *n)
+my_hist_capture_changes(MyState *st, UnitImage **imgs, int *n)
 {
 	Snapshot	live;
 	int			rc;
@@ -956,7 +956,7 @@ hist_capture_changes(MyState *st, UnitImage **imgs, int *n)
 
 	*imgs = NULL;
 	*n = 0;
-	rc = catalog_fingerprints(st, &live);
+	rc = my_catalog_fingerprints(st, &live);
 	if (rc != DRV_OK)
 		return rc;
 	cap = live.n + st->known.n + 1;
@@ -966,16 +966,16 @@ hist_capture_changes(MyState *st, UnitImage **imgs, int *n)
 	for (int i = 0; i < live.n; i++)
 	{
 		SnapObj    *lo = &live.items[i];
-		SnapObj    *ko = snapshot_find(&st->known, lo->kind, lo->name);
+		SnapObj    *ko = my_snapshot_find(&st->known, lo->kind, lo->name);
 		char	   *img;
 		char		h[65];
 
 		if (ko && strcmp(ko->fp, lo->fp) == 0)
 			continue;
-		rc = catalog_image(st, lo->kind, lo->name, &img);
+		rc = my_catalog_image(st, lo->kind, lo->name, &img);
 		if (rc != DRV_OK)
 		{
-			snapshot_free(&live);
+			my_snapshot_free(&live);
 			return rc;
 		}
 		if (img == NULL)
@@ -999,7 +999,7 @@ hist_capture_changes(MyState *st, UnitImage **imgs, int *n)
 	{
 		SnapObj    *ko = &st->known.items[i];
 
-		if (snapshot_find(&live, ko->kind, ko->name))
+		if (my_snapshot_find(&live, ko->kind, ko->name))
 			continue;
 		(*imgs)[*n].kind = ko->kind;
 		(*imgs)[*n].name = my_strdup(ko->name);
@@ -1013,11 +1013,11 @@ hist_capture_changes(MyState *st, UnitImage **imgs, int *n)
 		UnitImage  *u = &(*imgs)[i];
 
 		if (u->image)
-			snapshot_put(&st->known, u->kind, u->name, u->fp, u->image);
+			my_snapshot_put(&st->known, u->kind, u->name, u->fp, u->image);
 		else
-			snapshot_remove(&st->known, u->kind, u->name);
+			my_snapshot_remove(&st->known, u->kind, u->name);
 	}
-	snapshot_free(&live);
+	my_snapshot_free(&live);
 	return DRV_OK;
 }
 
@@ -1026,7 +1026,7 @@ targets_touched(const StmtInfo *si, const UnitImage *imgs, int n)
 {
 	for (int i = 0; i < n; i++)
 		for (int j = 0; j < si->ntargets; j++)
-			if (si->targets[j].kind == obj_kind_letter(imgs[i].kind) &&
+			if (si->targets[j].kind == my_obj_kind_letter(imgs[i].kind) &&
 				strcmp(si->targets[j].name, imgs[i].name) == 0)
 				return true;
 	return false;
@@ -1038,17 +1038,17 @@ advance_revision(MyState *st, const char *version, int idx)
 {
 	Revision	r;
 	bool		found;
-	StrList		stmts,
+	MyList		stmts,
 				hashes;
 	int			rc;
 
-	rc = hist_get_revision(st, version, &r, &found);
+	rc = my_hist_get_revision(st, version, &r, &found);
 	if (rc != DRV_OK || !found)
 		return rc;
-	rc = hist_file_statements(st, version, "up", &stmts, &hashes);
+	rc = my_hist_file_statements(st, version, "up", &stmts, &hashes);
 	if (rc != DRV_OK)
 	{
-		revision_clear(&r);
+		my_revision_clear(&r);
 		return rc;
 	}
 	for (int i = 0; i < r.npartial; i++)
@@ -1066,27 +1066,27 @@ advance_revision(MyState *st, const char *version, int idx)
 	free(r.error);
 	free(r.error_stmt);
 	r.error = r.error_stmt = NULL;
-	rc = hist_write_revision(st, &r);
-	revision_clear(&r);
-	sl_free(&stmts);
-	sl_free(&hashes);
+	rc = my_hist_write_revision(st, &r);
+	my_revision_clear(&r);
+	ml_free(&stmts);
+	ml_free(&hashes);
 	return rc;
 }
 
 static void
 log_drift(const UnitImage *imgs, int n)
 {
-	StrBuf		sb;
+	MyBuf		sb;
 
-	sb_init(&sb);
+	mb_init(&sb);
 	for (int i = 0; i < n && i < 8; i++)
-		sb_printf(&sb, "%s%s \"%s\" (%s)", i ? ", " : "", obj_kind_name(imgs[i].kind), imgs[i].name,
+		mb_printf(&sb, "%s%s \"%s\" (%s)", i ? ", " : "", my_obj_kind_name(imgs[i].kind), imgs[i].name,
 				  imgs[i].image ? "changed" : "dropped");
 	if (n > 8)
-		sb_printf(&sb, " and %d more", n - 8);
+		mb_printf(&sb, " and %d more", n - 8);
 	log_warning("%d object%s changed outside migrate since the last recorded change: %s",
 				n, n == 1 ? "" : "s", sb.data);
-	sb_free(&sb);
+	mb_free(&sb);
 }
 
 /*
@@ -1096,7 +1096,7 @@ log_drift(const UnitImage *imgs, int n)
  * safety" and "Drift").
  */
 int
-hist_sync(Driver *d, Reporter *r)
+my_hist_sync(Driver *d, Reporter *r)
 {
 	MyState    *st = MYSTATE(d);
 	long long	nunits;
@@ -1114,10 +1114,10 @@ hist_sync(Driver *d, Reporter *r)
 	free(sql);
 	if (rc != DRV_OK)
 		return rc;
-	rc = hist_load_known(st);
+	rc = my_hist_load_known(st);
 	if (rc != DRV_OK)
 		return rc;
-	rc = hist_capture_changes(st, &imgs, &n);
+	rc = my_hist_capture_changes(st, &imgs, &n);
 	if (rc != DRV_OK)
 		return rc;
 
@@ -1126,20 +1126,20 @@ hist_sync(Driver *d, Reporter *r)
 		/* first use: what exists now was made outside migrate */
 		rc = my_begin(st);
 		if (rc == DRV_OK)
-			rc = hist_record_unit(st, UNIT_BASELINE, NULL, -1, NULL, imgs, n, NULL, NULL);
+			rc = my_hist_record_unit(st, UNIT_BASELINE, NULL, -1, NULL, imgs, n, NULL, NULL);
 		if (rc == DRV_OK)
 			rc = my_commit(st);
 		else
 			my_rollback(st);
-		unit_images_free(imgs, n);
+		my_unit_images_free(imgs, n);
 		st->synced = rc == DRV_OK;
 		return rc;
 	}
 
-	rc = hist_read_intent(st, &in);
+	rc = my_hist_read_intent(st, &in);
 	if (rc != DRV_OK)
 	{
-		unit_images_free(imgs, n);
+		my_unit_images_free(imgs, n);
 		return rc;
 	}
 	if (in.present)
@@ -1147,21 +1147,21 @@ hist_sync(Driver *d, Reporter *r)
 		StmtInfo	si;
 		bool		took_effect;
 
-		stmt_analyze(in.stmt, st->db, &si);
+		my_stmt_analyze(in.stmt, st->db, &si);
 		took_effect = n > 0 && (!si.parsed || targets_touched(&si, imgs, n));
 		rc = my_begin(st);
 		if (rc == DRV_OK && took_effect)
 		{
 			const char *kind = strcmp(in.phase, "apply") == 0 ? UNIT_APPLY : UNIT_REVERT;
 
-			rc = hist_record_unit(st, kind, in.version, in.stmt_idx, in.stmt, imgs, n, &si, NULL);
+			rc = my_hist_record_unit(st, kind, in.version, in.stmt_idx, in.stmt, imgs, n, &si, NULL);
 			if (rc == DRV_OK && strcmp(in.phase, "apply") == 0)
 				rc = advance_revision(st, in.version, in.stmt_idx);
 			if (rc == DRV_OK && strcmp(in.phase, "down") == 0)
-				rc = hist_write_revert(st, in.version, -1, in.stmt_idx + 1);
+				rc = my_hist_write_revert(st, in.version, -1, in.stmt_idx + 1);
 		}
 		if (rc == DRV_OK)
-			rc = hist_clear_intent(st);
+			rc = my_hist_clear_intent(st);
 		if (rc == DRV_OK)
 			rc = my_commit(st);
 		else
@@ -1176,25 +1176,25 @@ hist_sync(Driver *d, Reporter *r)
 				report_note(r, note);
 			log_info("%s", note);
 			free(note);
-			unit_images_free(imgs, n);
+			my_unit_images_free(imgs, n);
 			imgs = NULL;
 			n = 0;
 		}
-		stmt_info_free(&si);
+		my_stmt_info_free(&si);
 	}
-	intent_clear(&in);
+	my_intent_clear(&in);
 	if (rc == DRV_OK && n > 0)
 	{
 		log_drift(imgs, n);
 		rc = my_begin(st);
 		if (rc == DRV_OK)
-			rc = hist_record_unit(st, UNIT_DRIFT, NULL, -1, NULL, imgs, n, NULL, NULL);
+			rc = my_hist_record_unit(st, UNIT_DRIFT, NULL, -1, NULL, imgs, n, NULL, NULL);
 		if (rc == DRV_OK)
 			rc = my_commit(st);
 		else
 			my_rollback(st);
 	}
-	unit_images_free(imgs, n);
+	my_unit_images_free(imgs, n);
 	st->synced = rc == DRV_OK;
 	return rc;
 }
@@ -1206,7 +1206,7 @@ hist_sync(Driver *d, Reporter *r)
 
 /* apply and partial units of version not reverted yet, newest first */
 int
-hist_version_units(MyState *st, const char *version, UnitRef **units, int *n)
+my_hist_version_units(MyState *st, const char *version, UnitRef **units, int *n)
 {
 	MyRows		r;
 	char	   *v = my_literal(st, version);
@@ -1231,7 +1231,7 @@ hist_version_units(MyState *st, const char *version, UnitRef **units, int *n)
 }
 
 int
-hist_mark_reverted(MyState *st, long long unit)
+my_hist_mark_reverted(MyState *st, long long unit)
 {
 	return my_execf(st, "UPDATE %s.`migrate_history_units` SET `reverted` = 1 WHERE `id` = %lld",
 					st->qrdb, unit);
@@ -1239,7 +1239,7 @@ hist_mark_reverted(MyState *st, long long unit)
 
 /* does the recorded file of version carry a hand-written down part? */
 int
-hist_has_down(MyState *st, const char *version, bool *has)
+my_hist_has_down(MyState *st, const char *version, bool *has)
 {
 	long long	v;
 	bool		isnull;
@@ -1255,9 +1255,9 @@ hist_has_down(MyState *st, const char *version, bool *has)
 }
 
 void
-unitrefs_free(UnitRef *u, int n)
+my_unitrefs_free(UnitRef *u, int n)
 {
 	for (int i = 0; i < n; i++)
-		unitref_clear(&u[i]);
+		my_unitref_clear(&u[i]);
 	free(u);
 }

@@ -47,12 +47,12 @@
  * Strings
  * ------------------------------------------------------------------------
  */
-typedef struct StrBuf
+typedef struct MyBuf
 {
 	char	   *data;
 	size_t		len;
 	size_t		cap;
-} StrBuf;
+} MyBuf;
 
 extern void *my_alloc(size_t n);
 extern void *my_realloc(void *p, size_t n);
@@ -60,39 +60,39 @@ extern char *my_strdup(const char *s);
 extern char *my_strndup(const char *s, size_t n);
 extern char *my_sprintf(const char *fmt,...) __attribute__((format(printf, 1, 2)));
 
-extern void sb_init(StrBuf *sb);
-extern void sb_free(StrBuf *sb);
-extern void sb_reset(StrBuf *sb);
-extern void sb_putn(StrBuf *sb, const char *s, size_t n);
-extern void sb_puts(StrBuf *sb, const char *s);
-extern void sb_putc(StrBuf *sb, char c);
-extern void sb_printf(StrBuf *sb, const char *fmt,...) __attribute__((format(printf, 2, 3)));
-extern char *sb_steal(StrBuf *sb);
+extern void mb_init(MyBuf *sb);
+extern void mb_free(MyBuf *sb);
+extern void mb_reset(MyBuf *sb);
+extern void mb_putn(MyBuf *sb, const char *s, size_t n);
+extern void mb_puts(MyBuf *sb, const char *s);
+extern void mb_putc(MyBuf *sb, char c);
+extern void mb_printf(MyBuf *sb, const char *fmt,...) __attribute__((format(printf, 2, 3)));
+extern char *mb_steal(MyBuf *sb);
 
 /* `name` with embedded backticks doubled */
-extern void sb_ident(StrBuf *sb, const char *name);
+extern void mb_ident(MyBuf *sb, const char *name);
 extern char *my_quote_ident(const char *name);
 
 /* a list of owned strings */
-typedef struct StrList
+typedef struct MyList
 {
 	char	  **items;
 	int			n;
 	int			cap;
-} StrList;
+} MyList;
 
-extern void sl_add(StrList *l, const char *s);
-extern void sl_add_owned(StrList *l, char *s);
-extern bool sl_contains(const StrList *l, const char *s);
-extern int	sl_index(const StrList *l, const char *s);
-extern void sl_free(StrList *l);
+extern void ml_add(MyList *l, const char *s);
+extern void ml_add_owned(MyList *l, char *s);
+extern bool ml_contains(const MyList *l, const char *s);
+extern int	ml_index(const MyList *l, const char *s);
+extern void ml_free(MyList *l);
 
 /* hex SHA-256 of a string (65 bytes with the terminator) */
 extern void my_sha256_hex(const char *data, size_t len, char out[65]);
 
 /* JSON array of strings, for partial_hashes */
-extern char *json_array_encode(char **items, int n);
-extern int	json_array_decode(const char *json, char ***items);
+extern char *my_json_array_encode(char **items, int n);
+extern int	my_json_array_decode(const char *json, char ***items);
 
 /* ------------------------------------------------------------------------
  * Lexer and statement analysis (my_util.c)
@@ -123,9 +123,9 @@ typedef struct TokList
 	int			n;
 } TokList;
 
-extern void lex_sql(const char *sql, TokList *out);
-extern void toklist_free(TokList *l);
-extern bool tok_is(const Token *t, const char *word);	/* case-insensitive keyword */
+extern void my_lex(const char *sql, TokList *out);
+extern void my_toklist_free(TokList *l);
+extern bool my_tok_is(const Token *t, const char *word);	/* case-insensitive keyword */
 
 /* How a statement relates to transactions (see docs/mysql.md). */
 typedef enum StmtClass
@@ -135,8 +135,8 @@ typedef enum StmtClass
 	STMT_OPAQUE					/* commits implicitly, effect not visible (accounts, CALL, ...) */
 } StmtClass;
 
-extern StmtClass stmt_classify(const char *sql);
-extern bool stmt_is_session_set(const char *sql);
+extern StmtClass my_stmt_classify(const char *sql);
+extern bool my_stmt_is_session_set(const char *sql);
 
 /* One object a statement names, and renames it performs. */
 typedef struct StmtTarget
@@ -162,8 +162,8 @@ typedef struct StmtInfo
 	int			nrenames;
 } StmtInfo;
 
-extern void stmt_analyze(const char *sql, const char *dbname, StmtInfo *out);
-extern void stmt_info_free(StmtInfo *si);
+extern void my_stmt_analyze(const char *sql, const char *dbname, StmtInfo *out);
+extern void my_stmt_info_free(StmtInfo *si);
 
 /* ------------------------------------------------------------------------
  * Objects and snapshots (my_catalog.c)
@@ -181,9 +181,9 @@ typedef enum ObjKind
 	OBJ_NKINDS
 } ObjKind;
 
-extern const char *obj_kind_name(ObjKind k);	/* "table", "view", ... */
-extern int	obj_kind_from_name(const char *s);	/* -1 when unknown */
-extern char obj_kind_letter(ObjKind k);	/* matches StmtTarget.kind */
+extern const char *my_obj_kind_name(ObjKind k);	/* "table", "view", ... */
+extern int	my_obj_kind_from_name(const char *s);	/* -1 when unknown */
+extern char my_obj_kind_letter(ObjKind k);	/* matches StmtTarget.kind */
 
 typedef struct SnapObj
 {
@@ -200,12 +200,12 @@ typedef struct Snapshot
 	int			n;
 } Snapshot;
 
-extern void snapshot_free(Snapshot *s);
-extern SnapObj *snapshot_find(const Snapshot *s, ObjKind kind, const char *name);
-extern void snapshot_put(Snapshot *s, ObjKind kind, const char *name, const char *fp,
+extern void my_snapshot_free(Snapshot *s);
+extern SnapObj *my_snapshot_find(const Snapshot *s, ObjKind kind, const char *name);
+extern void my_snapshot_put(Snapshot *s, ObjKind kind, const char *name, const char *fp,
 						 const char *image);
-extern void snapshot_remove(Snapshot *s, ObjKind kind, const char *name);
-extern void snapshot_copy(Snapshot *dst, const Snapshot *src);
+extern void my_snapshot_remove(Snapshot *s, ObjKind kind, const char *name);
+extern void my_snapshot_copy(Snapshot *dst, const Snapshot *src);
 
 /* ------------------------------------------------------------------------
  * Driver state
@@ -264,7 +264,7 @@ extern void my_rows_free(MyRows *r);
 extern int	my_query_int(MyState *st, const char *sql, long long *val, bool *isnull);
 extern int	my_query_str(MyState *st, const char *sql, char **val);
 extern char *my_literal(MyState *st, const char *s);	/* 'escaped' (owned) */
-extern void sb_literal(StrBuf *sb, MyState *st, const char *s);
+extern void mb_literal(MyBuf *sb, MyState *st, const char *s);
 extern int	my_begin(MyState *st);
 extern int	my_commit(MyState *st);
 extern void my_rollback(MyState *st);
@@ -289,11 +289,11 @@ extern void my_test_hook(MyState *st, KillPoint where);
  */
 extern bool my_is_bookkeeping_table(MyState *st, const char *name);
 /* fingerprints of every object of the target database */
-extern int	catalog_fingerprints(MyState *st, Snapshot *out);
+extern int	my_catalog_fingerprints(MyState *st, Snapshot *out);
 /* canonical image of one object; *image NULL when it does not exist */
-extern int	catalog_image(MyState *st, ObjKind kind, const char *name, char **image);
+extern int	my_catalog_image(MyState *st, ObjKind kind, const char *name, char **image);
 /* load the images of every object of s that has none */
-extern int	catalog_load_images(MyState *st, Snapshot *s);
+extern int	my_catalog_load_images(MyState *st, Snapshot *s);
 
 /* Parsed table image. */
 typedef struct ColDef
@@ -354,16 +354,16 @@ typedef struct TableDef
 	char	   *unsupported;	/* why the revert cannot handle this table, or NULL */
 } TableDef;
 
-extern TableDef *tabledef_parse(const char *image);
-extern void tabledef_free(TableDef *t);
-extern int	tabledef_col(const TableDef *t, const char *name);
-extern const char *tabledef_opt(const TableDef *t, const char *key);
-extern char *col_effective_charset(const TableDef *t, const ColDef *c);
-extern char *col_effective_collation(const TableDef *t, const ColDef *c);
+extern TableDef *my_tabledef_parse(const char *image);
+extern void my_tabledef_free(TableDef *t);
+extern int	my_tabledef_col(const TableDef *t, const char *name);
+extern const char *my_tabledef_opt(const TableDef *t, const char *key);
+extern char *my_col_effective_charset(const TableDef *t, const ColDef *c);
+extern char *my_col_effective_collation(const TableDef *t, const ColDef *c);
 
 /* non-table images: "-- key: value" header lines, then the statement */
-extern char *image_meta(const char *image, const char *key);
-extern const char *image_body(const char *image);
+extern char *my_image_meta(const char *image, const char *key);
+extern const char *my_image_body(const char *image);
 
 /* ------------------------------------------------------------------------
  * History (my_history.c)
@@ -403,35 +403,35 @@ typedef struct UnitImage
 	char	   *image;			/* NULL when absent */
 } UnitImage;
 
-extern int	hist_prepare(Driver *d, bool create, bool *ready);
-extern int	hist_read_revisions(MyState *st, RevisionList *out);
-extern int	hist_get_revision(MyState *st, const char *version, Revision *out, bool *found);
-extern void revision_clear(Revision *r);
-extern int	hist_write_revision(MyState *st, const Revision *r);
-extern int	hist_delete_revision(MyState *st, const char *version);
-extern int	hist_register_file(MyState *st, const MigrationFile *f);
-extern int	hist_file_statements(MyState *st, const char *version, const char *kind,
-								 StrList *stmts, StrList *hashes);
-extern int	hist_load_known(MyState *st);
-extern int	hist_record_unit(MyState *st, const char *kind, const char *version, int stmt_idx,
+extern int	my_hist_prepare(Driver *d, bool create, bool *ready);
+extern int	my_hist_read_revisions(MyState *st, RevisionList *out);
+extern int	my_hist_get_revision(MyState *st, const char *version, Revision *out, bool *found);
+extern void my_revision_clear(Revision *r);
+extern int	my_hist_write_revision(MyState *st, const Revision *r);
+extern int	my_hist_delete_revision(MyState *st, const char *version);
+extern int	my_hist_register_file(MyState *st, const MigrationFile *f);
+extern int	my_hist_file_statements(MyState *st, const char *version, const char *kind,
+								 MyList *stmts, MyList *hashes);
+extern int	my_hist_load_known(MyState *st);
+extern int	my_hist_record_unit(MyState *st, const char *kind, const char *version, int stmt_idx,
 							 const char *stmt, const UnitImage *imgs, int nimgs,
 							 const StmtInfo *si, long long *unit_id);
-extern int	hist_read_intent(MyState *st, Intent *out);
-extern int	hist_write_intent(MyState *st, const char *phase, const char *version, int idx,
+extern int	my_hist_read_intent(MyState *st, Intent *out);
+extern int	my_hist_write_intent(MyState *st, const char *phase, const char *version, int idx,
 							  const char *stmt);
-extern int	hist_clear_intent(MyState *st);
-extern void intent_clear(Intent *in);
-extern int	hist_latest_unit(MyState *st, const char *kind, const char *version, int idx,
+extern int	my_hist_clear_intent(MyState *st);
+extern void my_intent_clear(Intent *in);
+extern int	my_hist_latest_unit(MyState *st, const char *kind, const char *version, int idx,
 							 UnitRef *out, bool *found);
-extern void unitref_clear(UnitRef *u);
-extern int	hist_unit_images(MyState *st, long long unit, UnitImage **imgs, int *n);
-extern int	hist_image_before(MyState *st, long long unit, ObjKind kind, const char *name,
+extern void my_unitref_clear(UnitRef *u);
+extern int	my_hist_unit_images(MyState *st, long long unit, UnitImage **imgs, int *n);
+extern int	my_hist_image_before(MyState *st, long long unit, ObjKind kind, const char *name,
 							  char **image);
-extern int	hist_units_after(MyState *st, long long unit, ObjKind kind, const char *name,
+extern int	my_hist_units_after(MyState *st, long long unit, ObjKind kind, const char *name,
 							 UnitRef **units, int *n);
-extern int	hist_unit_renames(MyState *st, long long unit, StmtRename **renames, int *n);
-extern void unit_images_free(UnitImage *imgs, int n);
-extern char *hist_definition(MyState *st, const char *hash);
+extern int	my_hist_unit_renames(MyState *st, long long unit, StmtRename **renames, int *n);
+extern void my_unit_images_free(UnitImage *imgs, int n);
+extern char *my_hist_definition(MyState *st, const char *hash);
 
 /* revert in flight */
 typedef struct RevertState
@@ -442,32 +442,32 @@ typedef struct RevertState
 	int			down_done;		/* hand-written down: statements done */
 } RevertState;
 
-extern int	hist_read_revert(MyState *st, RevertState *out);
-extern int	hist_write_revert(MyState *st, const char *version, long long unit, int down_done);
-extern int	hist_clear_revert(MyState *st);
-extern void revert_state_clear(RevertState *rs);
+extern int	my_hist_read_revert(MyState *st, RevertState *out);
+extern int	my_hist_write_revert(MyState *st, const char *version, long long unit, int down_done);
+extern int	my_hist_clear_revert(MyState *st);
+extern void my_revert_state_clear(RevertState *rs);
 
-extern int	hist_version_units(MyState *st, const char *version, UnitRef **units, int *n);
-extern int	hist_mark_reverted(MyState *st, long long unit);
-extern int	hist_has_down(MyState *st, const char *version, bool *has);
-extern void unitrefs_free(UnitRef *u, int n);
+extern int	my_hist_version_units(MyState *st, const char *version, UnitRef **units, int *n);
+extern int	my_hist_mark_reverted(MyState *st, long long unit);
+extern int	my_hist_has_down(MyState *st, const char *version, bool *has);
+extern void my_unitrefs_free(UnitRef *u, int n);
 
-extern int	hist_tag(MyState *st, const char *name, const char *version);
-extern int	hist_tag_version(MyState *st, const char *name, char **version);
+extern int	my_hist_tag(MyState *st, const char *name, const char *version);
+extern int	my_hist_tag_version(MyState *st, const char *name, char **version);
 
 /*
  * Bring the recorded history up to date with the live schema: resolve an
  * interrupted statement (intent) and record drift.  Runs once per run,
  * under the lock.
  */
-extern int	hist_sync(Driver *d, Reporter *r);
+extern int	my_hist_sync(Driver *d, Reporter *r);
 
 /*
  * Take a snapshot after a statement and compute what changed against
  * st->known: the changed objects with their new images.  st->known is
  * updated.
  */
-extern int	hist_capture_changes(MyState *st, UnitImage **imgs, int *n);
+extern int	my_hist_capture_changes(MyState *st, UnitImage **imgs, int *n);
 
 /* ------------------------------------------------------------------------
  * Apply and down (my_apply.c, my_down.c)
@@ -528,7 +528,7 @@ typedef struct Plan
 {
 	PlanStep   *steps;
 	int			n;
-	StrList		notes;			/* things the plan cannot do, said aloud */
+	MyList		notes;			/* things the plan cannot do, said aloud */
 	char	   *refusal;		/* when set, the plan must not run */
 } Plan;
 
@@ -540,16 +540,16 @@ typedef struct PlanObject
 	char	   *live_name;		/* name in the live state (differs after a rename) */
 	char	   *target;			/* image, NULL = must not exist */
 	char	   *live;			/* image, NULL = does not exist */
-	StrList		col_old;		/* column renames: live name -> target name */
-	StrList		col_new;
+	MyList		col_old;		/* column renames: live name -> target name */
+	MyList		col_new;
 } PlanObject;
 
-extern void plan_compute(MyState *st, PlanObject *objs, int nobjs, const StrList *allow_loss,
+extern void my_plan_compute(MyState *st, PlanObject *objs, int nobjs, const MyList *allow_loss,
 						 Plan *out);
-extern void plan_free(Plan *p);
-extern void plan_object_free(PlanObject *o);
-extern char *check_describe(const PlanCheck *c, long long rows);
-extern const char *check_kind_text(CheckKind k);
-extern bool image_equal(ObjKind kind, const char *a, const char *b);
+extern void my_plan_free(Plan *p);
+extern void my_plan_object_free(PlanObject *o);
+extern char *my_check_describe(const PlanCheck *c, long long rows);
+extern const char *my_check_kind_text(CheckKind k);
+extern bool my_image_equal(ObjKind kind, const char *a, const char *b);
 
 #endif							/* MY_INT_H */

@@ -77,7 +77,7 @@ refuse(Plan *p, char *msg)
 }
 
 void
-plan_free(Plan *p)
+my_plan_free(Plan *p)
 {
 	for (int i = 0; i < p->n; i++)
 	{
@@ -100,20 +100,20 @@ plan_free(Plan *p)
 		free(s->pre);
 	}
 	free(p->steps);
-	sl_free(&p->notes);
+	ml_free(&p->notes);
 	free(p->refusal);
 	memset(p, 0, sizeof(*p));
 }
 
 void
-plan_object_free(PlanObject *o)
+my_plan_object_free(PlanObject *o)
 {
 	free(o->name);
 	free(o->live_name);
 	free(o->target);
 	free(o->live);
-	sl_free(&o->col_old);
-	sl_free(&o->col_new);
+	ml_free(&o->col_old);
+	ml_free(&o->col_new);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -129,14 +129,14 @@ plan_object_free(PlanObject *o)
  * case-insensitively.
  */
 static char *
-map_idents(const char *text, const StrList *from, const StrList *to, bool first_group)
+map_idents(const char *text, const MyList *from, const MyList *to, bool first_group)
 {
-	StrBuf		sb;
+	MyBuf		sb;
 	int			depth = 0;
 	bool		group_done = false;
 	size_t		n = strlen(text);
 
-	sb_init(&sb);
+	mb_init(&sb);
 	for (size_t i = 0; i < n; i++)
 	{
 		char		c = text[i];
@@ -163,30 +163,30 @@ map_idents(const char *text, const StrList *from, const StrList *to, bool first_
 				}
 				j++;
 			}
-			sb_putn(&sb, text + i, (j < n ? j + 1 : n) - i);
+			mb_putn(&sb, text + i, (j < n ? j + 1 : n) - i);
 			i = j < n ? j : n;
 			continue;
 		}
 		if (c == '`')
 		{
 			size_t		j = i + 1;
-			StrBuf		id;
+			MyBuf		id;
 			int			k = -1;
 
-			sb_init(&id);
+			mb_init(&id);
 			while (j < n)
 			{
 				if (text[j] == '`')
 				{
 					if (j + 1 < n && text[j + 1] == '`')
 					{
-						sb_putc(&id, '`');
+						mb_putc(&id, '`');
 						j += 2;
 						continue;
 					}
 					break;
 				}
-				sb_putc(&id, text[j++]);
+				mb_putc(&id, text[j++]);
 			}
 			if (depth > 0 && !(first_group && group_done))
 				for (int m = 0; m < from->n; m++)
@@ -196,10 +196,10 @@ map_idents(const char *text, const StrList *from, const StrList *to, bool first_
 						break;
 					}
 			if (k >= 0)
-				sb_ident(&sb, to->items[k]);
+				mb_ident(&sb, to->items[k]);
 			else
-				sb_putn(&sb, text + i, (j < n ? j + 1 : n) - i);
-			sb_free(&id);
+				mb_putn(&sb, text + i, (j < n ? j + 1 : n) - i);
+			mb_free(&id);
 			i = j < n ? j : n;
 			continue;
 		}
@@ -211,13 +211,13 @@ map_idents(const char *text, const StrList *from, const StrList *to, bool first_
 			if (depth == 0)
 				group_done = true;
 		}
-		sb_putc(&sb, c);
+		mb_putc(&sb, c);
 	}
-	return sb_steal(&sb);
+	return mb_steal(&sb);
 }
 
 static const char *
-map_one(const StrList *from, const StrList *to, const char *name)
+map_one(const MyList *from, const MyList *to, const char *name)
 {
 	for (int i = 0; i < from->n; i++)
 		if (strcasecmp(from->items[i], name) == 0)
@@ -241,8 +241,8 @@ absolute_def(const TableDef *t, const ColDef *c, const char *def)
 
 	if (!c->textual || c->charset || c->collation || strncmp(def, c->type, tl) != 0)
 		return my_strdup(def);
-	cs = col_effective_charset(t, c);
-	co = col_effective_collation(t, c);
+	cs = my_col_effective_charset(t, c);
+	co = my_col_effective_collation(t, c);
 	if (cs[0] == '\0' || co[0] == '\0')
 		res = my_strdup(def);
 	else
@@ -263,10 +263,10 @@ same_charset(const TableDef *lt, const ColDef *lc, const TableDef *tt, const Col
 
 	if (!lc->textual && !tc->textual)
 		return true;
-	a = col_effective_charset(lt, lc);
-	b = col_effective_charset(tt, tc);
-	x = col_effective_collation(lt, lc);
-	y = col_effective_collation(tt, tc);
+	a = my_col_effective_charset(lt, lc);
+	b = my_col_effective_charset(tt, tc);
+	x = my_col_effective_collation(lt, lc);
+	y = my_col_effective_collation(tt, tc);
 	same = a && b && x && y && strcmp(a, b) == 0 && strcmp(x, y) == 0;
 	free(a);
 	free(b);
@@ -281,31 +281,31 @@ static char *
 strip_charset(const ColDef *c, const char *def)
 {
 	TokList		tl;
-	StrBuf		sb;
+	MyBuf		sb;
 	size_t		pos = 0;
 
-	lex_sql(def, &tl);
-	sb_init(&sb);
+	my_lex(def, &tl);
+	mb_init(&sb);
 	for (int i = 0; i < tl.n; i++)
 	{
 		Token	   *k = &tl.items[i];
 		int			skip = 0;
 
-		if (k->depth == 0 && tok_is(k, "CHARACTER") && i + 2 < tl.n && tok_is(&tl.items[i + 1], "SET"))
+		if (k->depth == 0 && my_tok_is(k, "CHARACTER") && i + 2 < tl.n && my_tok_is(&tl.items[i + 1], "SET"))
 			skip = 3;
-		else if (k->depth == 0 && tok_is(k, "COLLATE") && i + 1 < tl.n)
+		else if (k->depth == 0 && my_tok_is(k, "COLLATE") && i + 1 < tl.n)
 			skip = 2;
 		if (skip)
 		{
-			sb_putn(&sb, def + pos, k->start - pos);
+			mb_putn(&sb, def + pos, k->start - pos);
 			pos = tl.items[i + skip - 1].end;
 			i += skip - 1;
 		}
 	}
-	sb_puts(&sb, def + pos);
-	toklist_free(&tl);
+	mb_puts(&sb, def + pos);
+	my_toklist_free(&tl);
 	(void) c;
-	return sb_steal(&sb);
+	return mb_steal(&sb);
 }
 
 static bool
@@ -442,8 +442,8 @@ type_with_charset(const TableDef *t, const ColDef *c)
 
 	if (!c->textual)
 		return my_strdup(c->type);
-	cs = col_effective_charset(t, c);
-	co = col_effective_collation(t, c);
+	cs = my_col_effective_charset(t, c);
+	co = my_col_effective_collation(t, c);
 	res = cs[0] && co[0] ? my_sprintf("%s CHARACTER SET %s COLLATE %s", c->type, cs, co)
 		: my_strdup(c->type);
 	free(cs);
@@ -459,12 +459,12 @@ static void
 check_table_empty(PlanStep *s, const char *table)
 {
 	PlanCheck  *c = add_check(s, CHECK_TABLE_EMPTY, table, table, true);
-	StrBuf		sb;
+	MyBuf		sb;
 
-	sb_init(&sb);
-	sb_puts(&sb, "SELECT COUNT(*) FROM ");
-	sb_ident(&sb, table);
-	c->sql = sb_steal(&sb);
+	mb_init(&sb);
+	mb_puts(&sb, "SELECT COUNT(*) FROM ");
+	mb_ident(&sb, table);
+	c->sql = mb_steal(&sb);
 }
 
 static char *
@@ -478,17 +478,17 @@ check_column(PlanStep *s, CheckKind kind, const char *table, const char *col)
 {
 	char	   *obj = obj_col(table, col);
 	PlanCheck  *c = add_check(s, kind, obj, table, kind == CHECK_COLUMN_EMPTY);
-	StrBuf		sb;
+	MyBuf		sb;
 
 	free(obj);
 	c->column = my_strdup(col);
-	sb_init(&sb);
-	sb_puts(&sb, "SELECT COUNT(*) FROM ");
-	sb_ident(&sb, table);
-	sb_puts(&sb, " WHERE ");
-	sb_ident(&sb, col);
-	sb_puts(&sb, kind == CHECK_COLUMN_EMPTY ? " IS NOT NULL" : " IS NULL");
-	c->sql = sb_steal(&sb);
+	mb_init(&sb);
+	mb_puts(&sb, "SELECT COUNT(*) FROM ");
+	mb_ident(&sb, table);
+	mb_puts(&sb, " WHERE ");
+	mb_ident(&sb, col);
+	mb_puts(&sb, kind == CHECK_COLUMN_EMPTY ? " IS NOT NULL" : " IS NULL");
+	c->sql = mb_steal(&sb);
 }
 
 static void
@@ -501,37 +501,37 @@ check_fit(PlanStep *s, const TableDef *lt, const ColDef *lc, const TableDef *tt,
 	char	   *dst = type_with_charset(tt, tc);
 	TypeCat		a = type_cat(lc),
 				b = type_cat(tc);
-	StrBuf		sb;
+	MyBuf		sb;
 
 	free(obj);
 	c->column = my_strdup(lc->name);
-	sb_init(&sb);
-	sb_printf(&sb, "CREATE TEMPORARY TABLE `migrate_fit` (`src` %s NULL, `dst` %s NULL)", src, dst);
-	sb_puts(&sb, ";\nINSERT IGNORE INTO `migrate_fit` SELECT ");
-	sb_ident(&sb, lc->name);
-	sb_puts(&sb, ", ");
-	sb_ident(&sb, lc->name);
-	sb_puts(&sb, " FROM ");
-	sb_ident(&sb, lt->name);
-	sb_puts(&sb, " WHERE ");
-	sb_ident(&sb, lc->name);
-	sb_puts(&sb, " IS NOT NULL");
-	c->setup = sb_steal(&sb);
+	mb_init(&sb);
+	mb_printf(&sb, "CREATE TEMPORARY TABLE `migrate_fit` (`src` %s NULL, `dst` %s NULL)", src, dst);
+	mb_puts(&sb, ";\nINSERT IGNORE INTO `migrate_fit` SELECT ");
+	mb_ident(&sb, lc->name);
+	mb_puts(&sb, ", ");
+	mb_ident(&sb, lc->name);
+	mb_puts(&sb, " FROM ");
+	mb_ident(&sb, lt->name);
+	mb_puts(&sb, " WHERE ");
+	mb_ident(&sb, lc->name);
+	mb_puts(&sb, " IS NOT NULL");
+	c->setup = mb_steal(&sb);
 
-	sb_init(&sb);
-	sb_puts(&sb, "SELECT COUNT(*) FROM `migrate_fit` WHERE ");
+	mb_init(&sb);
+	mb_puts(&sb, "SELECT COUNT(*) FROM `migrate_fit` WHERE ");
 	if (a == b && (a == CAT_NUM || a == CAT_TIME))
-		sb_puts(&sb, "NOT (`dst` <=> `src`)");
+		mb_puts(&sb, "NOT (`dst` <=> `src`)");
 	else if (a == CAT_STR && b == CAT_STR)
-		sb_puts(&sb, "NOT (CONVERT(`dst` USING utf8mb4) COLLATE utf8mb4_bin <=> "
+		mb_puts(&sb, "NOT (CONVERT(`dst` USING utf8mb4) COLLATE utf8mb4_bin <=> "
 				"CONVERT(`src` USING utf8mb4) COLLATE utf8mb4_bin) "
 				"OR CHAR_LENGTH(`dst`) <> CHAR_LENGTH(`src`)");
 	else if (a == CAT_BIN && b == CAT_BIN)
-		sb_puts(&sb, "NOT (TRIM(TRAILING 0x00 FROM `dst`) <=> TRIM(TRAILING 0x00 FROM `src`))");
+		mb_puts(&sb, "NOT (TRIM(TRAILING 0x00 FROM `dst`) <=> TRIM(TRAILING 0x00 FROM `src`))");
 	else
-		sb_puts(&sb, "NOT (CAST(`dst` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin <=> "
+		mb_puts(&sb, "NOT (CAST(`dst` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin <=> "
 				"CAST(`src` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin)");
-	c->sql = sb_steal(&sb);
+	c->sql = mb_steal(&sb);
 	c->cleanup = my_strdup("DROP TEMPORARY TABLE IF EXISTS `migrate_fit`");
 	free(src);
 	free(dst);
@@ -539,112 +539,112 @@ check_fit(PlanStep *s, const TableDef *lt, const ColDef *lc, const TableDef *tt,
 
 /* key columns in live terms; NULL when one does not exist live yet */
 static void
-check_duplicates(PlanStep *s, const TableDef *lt, const KeyDef *k, const StrList *col_old,
-				 const StrList *col_new)
+check_duplicates(PlanStep *s, const TableDef *lt, const KeyDef *k, const MyList *col_old,
+				 const MyList *col_new)
 {
-	StrBuf		sb,
+	MyBuf		sb,
 				grp;
 	PlanCheck  *c;
 	char	   *obj;
 
-	sb_init(&grp);
+	mb_init(&grp);
 	for (int i = 0; i < k->ncols; i++)
 	{
 		const char *live = map_one(col_new, col_old, k->cols[i]);
 
-		if (tabledef_col(lt, live) < 0)
+		if (my_tabledef_col(lt, live) < 0)
 		{
-			sb_free(&grp);
+			mb_free(&grp);
 			return;				/* the column arrives with the step: nothing to check yet */
 		}
 		if (i > 0)
-			sb_puts(&grp, ", ");
+			mb_puts(&grp, ", ");
 		if (k->prefix[i] > 0)
 		{
-			sb_puts(&grp, "LEFT(");
-			sb_ident(&grp, live);
-			sb_printf(&grp, ", %d)", k->prefix[i]);
+			mb_puts(&grp, "LEFT(");
+			mb_ident(&grp, live);
+			mb_printf(&grp, ", %d)", k->prefix[i]);
 		}
 		else
-			sb_ident(&grp, live);
+			mb_ident(&grp, live);
 	}
 	obj = k->kind == 'P' ? my_sprintf("%s.PRIMARY", lt->name) : obj_col(lt->name, k->name);
 	c = add_check(s, CHECK_NO_DUPLICATES, obj, lt->name, false);
 	free(obj);
-	sb_init(&sb);
-	sb_puts(&sb, "SELECT COALESCE(SUM(`n`), 0) FROM (SELECT COUNT(*) AS `n` FROM ");
-	sb_ident(&sb, lt->name);
-	sb_puts(&sb, " WHERE ");
+	mb_init(&sb);
+	mb_puts(&sb, "SELECT COALESCE(SUM(`n`), 0) FROM (SELECT COUNT(*) AS `n` FROM ");
+	mb_ident(&sb, lt->name);
+	mb_puts(&sb, " WHERE ");
 	for (int i = 0; i < k->ncols; i++)
 	{
 		if (i > 0)
-			sb_puts(&sb, " AND ");
-		sb_ident(&sb, map_one(col_new, col_old, k->cols[i]));
-		sb_puts(&sb, " IS NOT NULL");
+			mb_puts(&sb, " AND ");
+		mb_ident(&sb, map_one(col_new, col_old, k->cols[i]));
+		mb_puts(&sb, " IS NOT NULL");
 	}
-	sb_printf(&sb, " GROUP BY %s HAVING COUNT(*) > 1) AS `d`", grp.data);
-	c->sql = sb_steal(&sb);
-	sb_free(&grp);
+	mb_printf(&sb, " GROUP BY %s HAVING COUNT(*) > 1) AS `d`", grp.data);
+	c->sql = mb_steal(&sb);
+	mb_free(&grp);
 }
 
 static void
-check_orphans(PlanStep *s, const TableDef *lt, const ConDef *fk, const StrList *col_old,
-			  const StrList *col_new)
+check_orphans(PlanStep *s, const TableDef *lt, const ConDef *fk, const MyList *col_old,
+			  const MyList *col_new)
 {
-	StrBuf		sb;
+	MyBuf		sb;
 	PlanCheck  *c;
 	char	   *obj;
 
 	for (int i = 0; i < fk->ncols; i++)
-		if (tabledef_col(lt, map_one(col_new, col_old, fk->cols[i])) < 0)
+		if (my_tabledef_col(lt, map_one(col_new, col_old, fk->cols[i])) < 0)
 			return;
 	obj = obj_col(lt->name, fk->name);
 	c = add_check(s, CHECK_NO_ORPHANS, obj, lt->name, false);
 	free(obj);
 	c->ref_table = my_strdup(fk->ref_table);
-	sb_init(&sb);
-	sb_puts(&sb, "SELECT COUNT(*) FROM ");
-	sb_ident(&sb, lt->name);
-	sb_puts(&sb, " AS `c` WHERE ");
+	mb_init(&sb);
+	mb_puts(&sb, "SELECT COUNT(*) FROM ");
+	mb_ident(&sb, lt->name);
+	mb_puts(&sb, " AS `c` WHERE ");
 	for (int i = 0; i < fk->ncols; i++)
 	{
-		sb_puts(&sb, "`c`.");
-		sb_ident(&sb, map_one(col_new, col_old, fk->cols[i]));
-		sb_puts(&sb, " IS NOT NULL AND ");
+		mb_puts(&sb, "`c`.");
+		mb_ident(&sb, map_one(col_new, col_old, fk->cols[i]));
+		mb_puts(&sb, " IS NOT NULL AND ");
 	}
-	sb_puts(&sb, "NOT EXISTS (SELECT 1 FROM ");
-	sb_ident(&sb, fk->ref_table);
-	sb_puts(&sb, " AS `p` WHERE ");
+	mb_puts(&sb, "NOT EXISTS (SELECT 1 FROM ");
+	mb_ident(&sb, fk->ref_table);
+	mb_puts(&sb, " AS `p` WHERE ");
 	for (int i = 0; i < fk->ncols; i++)
 	{
 		if (i > 0)
-			sb_puts(&sb, " AND ");
-		sb_puts(&sb, "`p`.");
-		sb_ident(&sb, fk->ref_cols[i]);
-		sb_puts(&sb, " = `c`.");
-		sb_ident(&sb, map_one(col_new, col_old, fk->cols[i]));
+			mb_puts(&sb, " AND ");
+		mb_puts(&sb, "`p`.");
+		mb_ident(&sb, fk->ref_cols[i]);
+		mb_puts(&sb, " = `c`.");
+		mb_ident(&sb, map_one(col_new, col_old, fk->cols[i]));
 	}
-	sb_puts(&sb, ")");
-	c->sql = sb_steal(&sb);
+	mb_puts(&sb, ")");
+	c->sql = mb_steal(&sb);
 }
 
 static void
-check_constraint(PlanStep *s, const TableDef *lt, const ConDef *ck, const StrList *col_old,
-				 const StrList *col_new)
+check_constraint(PlanStep *s, const TableDef *lt, const ConDef *ck, const MyList *col_old,
+				 const MyList *col_new)
 {
 	char	   *wrapped = my_sprintf("(%s)", ck->expr);
 	char	   *expr = map_idents(wrapped, col_new, col_old, false);
 	char	   *obj = obj_col(lt->name, ck->name);
 	PlanCheck  *c = add_check(s, CHECK_CONSTRAINT_HOLDS, obj, lt->name, false);
-	StrBuf		sb;
+	MyBuf		sb;
 
 	free(obj);
 	free(wrapped);
-	sb_init(&sb);
-	sb_puts(&sb, "SELECT COUNT(*) FROM ");
-	sb_ident(&sb, lt->name);
-	sb_printf(&sb, " WHERE NOT %s", expr);
-	c->sql = sb_steal(&sb);
+	mb_init(&sb);
+	mb_puts(&sb, "SELECT COUNT(*) FROM ");
+	mb_ident(&sb, lt->name);
+	mb_printf(&sb, " WHERE NOT %s", expr);
+	c->sql = mb_steal(&sb);
 	free(expr);
 }
 
@@ -677,7 +677,7 @@ find_con(const TableDef *t, const ConDef *c)
 
 /* the key's definition with live column names mapped to target names */
 static char *
-key_def_mapped(const KeyDef *k, const StrList *col_old, const StrList *col_new)
+key_def_mapped(const KeyDef *k, const MyList *col_old, const MyList *col_new)
 {
 	return map_idents(k->def, col_old, col_new, true);
 }
@@ -685,8 +685,8 @@ key_def_mapped(const KeyDef *k, const StrList *col_old, const StrList *col_new)
 /* a foreign key's definition with local columns and the referenced table
  * mapped to target names */
 static char *
-fk_def_mapped(const ConDef *c, const StrList *col_old, const StrList *col_new,
-			  const StrList *tbl_old, const StrList *tbl_new)
+fk_def_mapped(const ConDef *c, const MyList *col_old, const MyList *col_new,
+			  const MyList *tbl_old, const MyList *tbl_new)
 {
 	char	   *d = map_idents(c->def, col_old, col_new, true);
 	const char *ref = map_one(tbl_old, tbl_new, c->ref_table);
@@ -720,7 +720,7 @@ table_opt_index(const TableDef *t, const char *key)
 }
 
 static void
-diff_options(const TableDef *l, const TableDef *t, StrList *clauses)
+diff_options(const TableDef *l, const TableDef *t, MyList *clauses)
 {
 	bool		cs_changed;
 
@@ -733,7 +733,7 @@ diff_options(const TableDef *l, const TableDef *t, StrList *clauses)
 			continue;
 		j = table_opt_index(l, k);
 		if (j < 0 || strcmp(l->opts[j].value, t->opts[i].value) != 0)
-			sl_add_owned(clauses, my_sprintf("%s=%s", k, t->opts[i].value));
+			ml_add_owned(clauses, my_sprintf("%s=%s", k, t->opts[i].value));
 	}
 	for (int i = 0; i < l->nopts; i++)
 	{
@@ -744,9 +744,9 @@ diff_options(const TableDef *l, const TableDef *t, StrList *clauses)
 		if (table_opt_index(t, k) >= 0)
 			continue;
 		if (strcmp(k, "COMMENT") == 0)
-			sl_add(clauses, "COMMENT=''");
+			ml_add(clauses, "COMMENT=''");
 		else
-			sl_add_owned(clauses, my_sprintf("%s=DEFAULT", k));
+			ml_add_owned(clauses, my_sprintf("%s=DEFAULT", k));
 	}
 	cs_changed = (l->charset == NULL) != (t->charset == NULL) ||
 		(l->charset && strcmp(l->charset, t->charset) != 0) ||
@@ -755,9 +755,9 @@ diff_options(const TableDef *l, const TableDef *t, StrList *clauses)
 	if (cs_changed && t->charset)
 	{
 		if (t->collation)
-			sl_add_owned(clauses, my_sprintf("DEFAULT CHARSET=%s COLLATE=%s", t->charset, t->collation));
+			ml_add_owned(clauses, my_sprintf("DEFAULT CHARSET=%s COLLATE=%s", t->charset, t->collation));
 		else
-			sl_add_owned(clauses, my_sprintf("DEFAULT CHARSET=%s", t->charset));
+			ml_add_owned(clauses, my_sprintf("DEFAULT CHARSET=%s", t->charset));
 	}
 }
 
@@ -790,35 +790,41 @@ lis_mark(const int *seq, int n, bool *stay)
 }
 
 static void
-add_clause_ident(StrList *l, const char *prefix, const char *name, const char *suffix)
+add_clause_ident(MyList *l, const char *prefix, const char *name, const char *suffix)
 {
-	StrBuf		sb;
+	MyBuf		sb;
 
-	sb_init(&sb);
-	sb_puts(&sb, prefix);
-	sb_ident(&sb, name);
-	sb_puts(&sb, suffix);
-	sl_add_owned(l, sb_steal(&sb));
+	mb_init(&sb);
+	mb_puts(&sb, prefix);
+	mb_ident(&sb, name);
+	mb_puts(&sb, suffix);
+	ml_add_owned(l, mb_steal(&sb));
 }
 
 static char *
 position_clause(const TableDef *t, int ti)
 {
-	StrBuf		sb;
+	MyBuf		sb;
 
-	sb_init(&sb);
+	mb_init(&sb);
 	if (ti == 0)
-		sb_puts(&sb, " FIRST");
+		mb_puts(&sb, " FIRST");
 	else
 	{
-		sb_puts(&sb, " AFTER ");
-		sb_ident(&sb, t->cols[ti - 1].name);
+		mb_puts(&sb, " AFTER ");
+		mb_ident(&sb, t->cols[ti - 1].name);
 	}
-	return sb_steal(&sb);
+	return mb_steal(&sb);
 }
 
 static bool
-allowed(const StrList *allow, const char *object)
+same_str(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
+}
+
+static bool
+allowed(const MyList *allow, const char *object)
 {
 	for (int i = 0; allow && i < allow->n; i++)
 		if (strcmp(allow->items[i], object) == 0 || strcasecmp(allow->items[i], object) == 0)
@@ -831,13 +837,13 @@ allowed(const StrList *allow, const char *object)
  * map live column names to target names (recorded renames).
  */
 static void
-diff_table(Plan *p, const TableDef *l, const TableDef *t, const StrList *col_old_in,
-		   const StrList *col_new_in, const StrList *tbl_old, const StrList *tbl_new,
-		   const StrList *allow)
+diff_table(Plan *p, const TableDef *l, const TableDef *t, const MyList *col_old_in,
+		   const MyList *col_new_in, const MyList *tbl_old, const MyList *tbl_new,
+		   const MyList *allow)
 {
-	StrList		col_old = {0},
+	MyList		col_old = {0},
 				col_new = {0};
-	StrList		drops_fk = {0},
+	MyList		drops_fk = {0},
 				drops = {0},
 				cols = {0},
 				adds = {0},
@@ -849,6 +855,7 @@ diff_table(Plan *p, const TableDef *l, const TableDef *t, const StrList *col_old
 	PlanStep	tmp = {0};		/* collects the checks */
 	bool		relax = false;
 	bool		fk_same_name = false;
+	bool		table_cs_changed = !same_str(l->charset, t->charset) || !same_str(l->collation, t->collation);
 
 	/* keep only renames that make sense on these two images */
 	for (int i = 0; i < col_old_in->n; i++)
@@ -856,11 +863,11 @@ diff_table(Plan *p, const TableDef *l, const TableDef *t, const StrList *col_old
 		const char *o = col_old_in->items[i],
 				   *n = col_new_in->items[i];
 
-		if (tabledef_col(l, o) >= 0 && tabledef_col(t, n) >= 0 &&
-			(strcasecmp(o, n) == 0 || (tabledef_col(l, n) < 0 && tabledef_col(t, o) < 0)))
+		if (my_tabledef_col(l, o) >= 0 && my_tabledef_col(t, n) >= 0 &&
+			(strcasecmp(o, n) == 0 || (my_tabledef_col(l, n) < 0 && my_tabledef_col(t, o) < 0)))
 		{
-			sl_add(&col_old, o);
-			sl_add(&col_new, n);
+			ml_add(&col_old, o);
+			ml_add(&col_new, n);
 		}
 	}
 
@@ -870,7 +877,7 @@ diff_table(Plan *p, const TableDef *l, const TableDef *t, const StrList *col_old
 	for (int li = 0; li < l->ncols; li++)
 	{
 		const ColDef *lc = &l->cols[li];
-		int			ti = tabledef_col(t, map_one(&col_old, &col_new, lc->name));
+		int			ti = my_tabledef_col(t, map_one(&col_old, &col_new, lc->name));
 
 		if (ti < 0)
 		{
@@ -888,16 +895,16 @@ diff_table(Plan *p, const TableDef *l, const TableDef *t, const StrList *col_old
 	{
 		const ColDef *tc = &t->cols[ti];
 		char	   *pos = position_clause(t, ti);
-		char	   *adef = absolute_def(t, tc, tc->def);
-		StrBuf		sb;
+		char	   *adef = table_cs_changed ? absolute_def(t, tc, tc->def) : my_strdup(tc->def);
+		MyBuf		sb;
 
-		sb_init(&sb);
+		mb_init(&sb);
 		if (matched[ti] < 0)
 		{
-			sb_puts(&sb, "ADD COLUMN ");
-			sb_ident(&sb, tc->name);
-			sb_printf(&sb, " %s%s", adef, pos);
-			sl_add_owned(&cols, sb_steal(&sb));
+			mb_puts(&sb, "ADD COLUMN ");
+			mb_ident(&sb, tc->name);
+			mb_printf(&sb, " %s%s", adef, pos);
+			ml_add_owned(&cols, mb_steal(&sb));
 		}
 		else
 		{
@@ -914,24 +921,24 @@ diff_table(Plan *p, const TableDef *l, const TableDef *t, const StrList *col_old
 				add_clause_ident(&drops, "DROP COLUMN ", lc->name, "");
 				if (!lc->generated)
 					check_column(&tmp, CHECK_COLUMN_EMPTY, l->name, lc->name);
-				sb_puts(&sb, "ADD COLUMN ");
-				sb_ident(&sb, tc->name);
-				sb_printf(&sb, " %s%s", adef, pos);
-				sl_add_owned(&cols, sb_steal(&sb));
+				mb_puts(&sb, "ADD COLUMN ");
+				mb_ident(&sb, tc->name);
+				mb_printf(&sb, " %s%s", adef, pos);
+				ml_add_owned(&cols, mb_steal(&sb));
 			}
 			else if (renamed || changed || moved)
 			{
 				if (renamed)
 				{
-					sb_puts(&sb, "CHANGE COLUMN ");
-					sb_ident(&sb, lc->name);
-					sb_putc(&sb, ' ');
+					mb_puts(&sb, "CHANGE COLUMN ");
+					mb_ident(&sb, lc->name);
+					mb_putc(&sb, ' ');
 				}
 				else
-					sb_puts(&sb, "MODIFY COLUMN ");
-				sb_ident(&sb, tc->name);
-				sb_printf(&sb, " %s%s", adef, moved ? pos : "");
-				sl_add_owned(&cols, sb_steal(&sb));
+					mb_puts(&sb, "MODIFY COLUMN ");
+				mb_ident(&sb, tc->name);
+				mb_printf(&sb, " %s%s", adef, moved ? pos : "");
+				ml_add_owned(&cols, mb_steal(&sb));
 				if (changed && !tc->generated)
 				{
 					if (!lc->not_null && tc->not_null)
@@ -951,7 +958,7 @@ diff_table(Plan *p, const TableDef *l, const TableDef *t, const StrList *col_old
 			free(ldef);
 		}
 		if (sb.data)
-			sb_free(&sb);
+			mb_free(&sb);
 		free(pos);
 		free(adef);
 	}
@@ -966,7 +973,7 @@ diff_table(Plan *p, const TableDef *l, const TableDef *t, const StrList *col_old
 		if (tk == NULL || strcmp(ld, tk->def) != 0)
 		{
 			if (lk->kind == 'P')
-				sl_add(&drops, "DROP PRIMARY KEY");
+				ml_add(&drops, "DROP PRIMARY KEY");
 			else
 				add_clause_ident(&drops, "DROP INDEX ", lk->name, "");
 		}
@@ -980,7 +987,7 @@ diff_table(Plan *p, const TableDef *l, const TableDef *t, const StrList *col_old
 
 		if (lk == NULL || strcmp(ld, tk->def) != 0)
 		{
-			sl_add_owned(&adds, my_sprintf("ADD %s", tk->def));
+			ml_add_owned(&adds, my_sprintf("ADD %s", tk->def));
 			if (tk->kind == 'P' || tk->kind == 'U')
 				check_duplicates(&tmp, l, tk, &col_old, &col_new);
 		}
@@ -1019,7 +1026,7 @@ diff_table(Plan *p, const TableDef *l, const TableDef *t, const StrList *col_old
 				: map_idents(lc->def, &col_old, &col_new, false);
 		if (lc == NULL || strcmp(ld, tc->def) != 0)
 		{
-			sl_add_owned(&adds, my_sprintf("ADD %s", tc->def));
+			ml_add_owned(&adds, my_sprintf("ADD %s", tc->def));
 			if (tc->kind == 'F')
 				check_orphans(&tmp, l, tc, &col_old, &col_new);
 			else
@@ -1034,33 +1041,33 @@ diff_table(Plan *p, const TableDef *l, const TableDef *t, const StrList *col_old
 	{
 		/* MariaDB refuses to drop and re-add a foreign key of the same name
 		 * in one statement */
-		StrBuf		sb;
+		MyBuf		sb;
 
-		sb_init(&sb);
-		sb_puts(&sb, "ALTER TABLE ");
-		sb_ident(&sb, l->name);
+		mb_init(&sb);
+		mb_puts(&sb, "ALTER TABLE ");
+		mb_ident(&sb, l->name);
 		for (int i = 0; i < drops_fk.n; i++)
-			sb_printf(&sb, "%s %s", i ? "," : "", drops_fk.items[i]);
-		add_step(p, sb_steal(&sb));
-		sl_free(&drops_fk);
+			mb_printf(&sb, "%s %s", i ? "," : "", drops_fk.items[i]);
+		add_step(p, mb_steal(&sb));
+		ml_free(&drops_fk);
 	}
 	if (drops_fk.n + drops.n + cols.n + adds.n + opts.n > 0)
 	{
-		StrBuf		sb;
+		MyBuf		sb;
 		PlanStep   *s;
-		StrList    *parts[] = {&drops_fk, &drops, &cols, &adds, &opts};
+		MyList    *parts[] = {&drops_fk, &drops, &cols, &adds, &opts};
 		bool		first = true;
 
-		sb_init(&sb);
-		sb_puts(&sb, "ALTER TABLE ");
-		sb_ident(&sb, l->name);
+		mb_init(&sb);
+		mb_puts(&sb, "ALTER TABLE ");
+		mb_ident(&sb, l->name);
 		for (int g = 0; g < 5; g++)
 			for (int i = 0; i < parts[g]->n; i++)
 			{
-				sb_printf(&sb, "%s %s", first ? "" : ",", parts[g]->items[i]);
+				mb_printf(&sb, "%s %s", first ? "" : ",", parts[g]->items[i]);
 				first = false;
 			}
-		s = add_step(p, sb_steal(&sb));
+		s = add_step(p, mb_steal(&sb));
 		s->checks = tmp.checks;
 		s->nchecks = tmp.nchecks;
 		s->relax_strict = relax;
@@ -1078,13 +1085,13 @@ diff_table(Plan *p, const TableDef *l, const TableDef *t, const StrList *col_old
 		free(tmp.checks[j].cleanup);
 	}
 	free(tmp.checks);
-	sl_free(&drops_fk);
-	sl_free(&drops);
-	sl_free(&cols);
-	sl_free(&adds);
-	sl_free(&opts);
-	sl_free(&col_old);
-	sl_free(&col_new);
+	ml_free(&drops_fk);
+	ml_free(&drops);
+	ml_free(&cols);
+	ml_free(&adds);
+	ml_free(&opts);
+	ml_free(&col_old);
+	ml_free(&col_new);
 	free(matched);
 	free(stay);
 	free(seq);
@@ -1099,7 +1106,7 @@ diff_table(Plan *p, const TableDef *l, const TableDef *t, const StrList *col_old
  * character set they were created under is restored when possible but is
  * not part of the comparison. */
 bool
-image_equal(ObjKind kind, const char *a, const char *b)
+my_image_equal(ObjKind kind, const char *a, const char *b)
 {
 	char	   *ma,
 			   *mb;
@@ -1109,10 +1116,10 @@ image_equal(ObjKind kind, const char *a, const char *b)
 		return a == b;
 	if (kind == OBJ_TABLE || kind == OBJ_SEQUENCE)
 		return strcmp(a, b) == 0;
-	if (strcmp(image_body(a), image_body(b)) != 0)
+	if (strcmp(my_image_body(a), my_image_body(b)) != 0)
 		return false;
-	ma = image_meta(a, "sql_mode");
-	mb = image_meta(b, "sql_mode");
+	ma = my_image_meta(a, "sql_mode");
+	mb = my_image_meta(b, "sql_mode");
 	eq = (ma == NULL && mb == NULL) || (ma && mb && strcmp(ma, mb) == 0);
 	free(ma);
 	free(mb);
@@ -1132,27 +1139,27 @@ is_ascii(const char *s)
 static char *
 session_for(const char *image)
 {
-	char	   *mode = image_meta(image, "sql_mode");
-	char	   *cs = image_meta(image, "character_set_client");
-	char	   *co = image_meta(image, "collation_connection");
-	StrBuf		sb;
+	char	   *mode = my_image_meta(image, "sql_mode");
+	char	   *cs = my_image_meta(image, "character_set_client");
+	char	   *co = my_image_meta(image, "collation_connection");
+	MyBuf		sb;
 
-	sb_init(&sb);
+	mb_init(&sb);
 	if (mode)
-		sb_printf(&sb, "SET SESSION sql_mode = '%s'", mode);
-	if (cs && co && is_ascii(image_body(image)) && strspn(cs, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(cs)
+		mb_printf(&sb, "SET SESSION sql_mode = '%s'", mode);
+	if (cs && co && is_ascii(my_image_body(image)) && strspn(cs, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(cs)
 		&& strspn(co, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(co))
-		sb_printf(&sb, "%sSET SESSION character_set_client = %s, collation_connection = %s",
+		mb_printf(&sb, "%sSET SESSION character_set_client = %s, collation_connection = %s",
 				  sb.len ? ";\n" : "", cs, co);
 	free(mode);
 	free(cs);
 	free(co);
 	if (sb.len == 0)
 	{
-		sb_free(&sb);
+		mb_free(&sb);
 		return NULL;
 	}
-	return sb_steal(&sb);
+	return mb_steal(&sb);
 }
 
 /* "CREATE OR REPLACE ..." from a stored CREATE statement */
@@ -1170,12 +1177,12 @@ drop_stmt(ObjKind kind, const char *name)
 	static const char *const what[OBJ_NKINDS] = {
 		"TABLE", "VIEW", "TRIGGER", "PROCEDURE", "FUNCTION", "EVENT", "SEQUENCE"
 	};
-	StrBuf		sb;
+	MyBuf		sb;
 
-	sb_init(&sb);
-	sb_printf(&sb, "DROP %s ", what[kind]);
-	sb_ident(&sb, name);
-	return sb_steal(&sb);
+	mb_init(&sb);
+	mb_printf(&sb, "DROP %s ", what[kind]);
+	mb_ident(&sb, name);
+	return mb_steal(&sb);
 }
 
 /* views mentioning another view of the list come after it */
@@ -1191,7 +1198,7 @@ order_views(PlanObject **v, int n)
 			{
 				char	   *q = my_quote_ident(v[j]->name);
 
-				if (v[i]->target && strstr(image_body(v[i]->target), q))
+				if (v[i]->target && strstr(my_image_body(v[i]->target), q))
 				{
 					PlanObject *t = v[i];
 
@@ -1247,13 +1254,13 @@ order_tables(PlanObject **t, int n)
  * deterministic: the same inputs give the same statements.
  */
 void
-plan_compute(MyState *st, PlanObject *objs, int nobjs, const StrList *allow_loss, Plan *out)
+my_plan_compute(MyState *st, PlanObject *objs, int nobjs, const MyList *allow_loss, Plan *out)
 {
 	PlanObject **tables = my_alloc((nobjs + 1) * sizeof(PlanObject *));
 	PlanObject **views = my_alloc((nobjs + 1) * sizeof(PlanObject *));
 	int			ntables = 0,
 				nviews = 0;
-	StrList		tbl_old = {0},
+	MyList		tbl_old = {0},
 				tbl_new = {0};
 
 	(void) st;
@@ -1265,8 +1272,8 @@ plan_compute(MyState *st, PlanObject *objs, int nobjs, const StrList *allow_loss
 
 		if (o->kind == OBJ_TABLE && o->live_name && strcmp(o->live_name, o->name) != 0)
 		{
-			sl_add(&tbl_old, o->live_name);
-			sl_add(&tbl_new, o->name);
+			ml_add(&tbl_old, o->live_name);
+			ml_add(&tbl_new, o->name);
 		}
 	}
 
@@ -1275,13 +1282,13 @@ plan_compute(MyState *st, PlanObject *objs, int nobjs, const StrList *allow_loss
 	{
 		PlanObject *o = &objs[i];
 
-		if (image_equal(o->kind, o->live, o->target))
+		if (my_image_equal(o->kind, o->live, o->target))
 			continue;
 		if (o->kind == OBJ_EVENT || o->kind == OBJ_SEQUENCE)
 		{
 			refuse(out, my_sprintf("%s \"%s\" differs from its recorded state, and the driver does not "
-								   "revert %ss", obj_kind_name(o->kind), o->name,
-								   obj_kind_name(o->kind)));
+								   "revert %ss", my_obj_kind_name(o->kind), o->name,
+								   my_obj_kind_name(o->kind)));
 			continue;
 		}
 		if ((o->kind == OBJ_TRIGGER || o->kind == OBJ_VIEW || o->kind == OBJ_PROCEDURE ||
@@ -1302,14 +1309,14 @@ plan_compute(MyState *st, PlanObject *objs, int nobjs, const StrList *allow_loss
 
 		if (o->live && o->target && strcmp(lname, o->name) != 0)
 		{
-			StrBuf		sb;
+			MyBuf		sb;
 
-			sb_init(&sb);
-			sb_puts(&sb, "RENAME TABLE ");
-			sb_ident(&sb, lname);
-			sb_puts(&sb, " TO ");
-			sb_ident(&sb, o->name);
-			add_step(out, sb_steal(&sb));
+			mb_init(&sb);
+			mb_puts(&sb, "RENAME TABLE ");
+			mb_ident(&sb, lname);
+			mb_puts(&sb, " TO ");
+			mb_ident(&sb, o->name);
+			add_step(out, mb_steal(&sb));
 		}
 	}
 	for (int i = 0; i < ntables; i++)
@@ -1318,13 +1325,13 @@ plan_compute(MyState *st, PlanObject *objs, int nobjs, const StrList *allow_loss
 
 		if (o->live == NULL && o->target)
 		{
-			TableDef   *t = tabledef_parse(o->target);
+			TableDef   *t = my_tabledef_parse(o->target);
 
 			if (t->unsupported)
 				refuse(out, my_sprintf("table \"%s\" cannot be re-created: %s", o->name, t->unsupported));
 			else
 				add_step(out, my_strdup(o->target));
-			tabledef_free(t);
+			my_tabledef_free(t);
 		}
 	}
 	for (int i = 0; i < ntables; i++)
@@ -1336,8 +1343,8 @@ plan_compute(MyState *st, PlanObject *objs, int nobjs, const StrList *allow_loss
 
 		if (o->live == NULL || o->target == NULL)
 			continue;
-		l = tabledef_parse(o->live);
-		t = tabledef_parse(o->target);
+		l = my_tabledef_parse(o->live);
+		t = my_tabledef_parse(o->target);
 		if (strcmp(lname, o->name) != 0)
 		{
 			/* planned after the rename step above */
@@ -1352,8 +1359,8 @@ plan_compute(MyState *st, PlanObject *objs, int nobjs, const StrList *allow_loss
 		}
 		else
 			diff_table(out, l, t, &o->col_old, &o->col_new, &tbl_old, &tbl_new, allow_loss);
-		tabledef_free(l);
-		tabledef_free(t);
+		my_tabledef_free(l);
+		my_tabledef_free(t);
 	}
 	for (int i = ntables - 1; i >= 0; i--)
 	{
@@ -1371,12 +1378,12 @@ plan_compute(MyState *st, PlanObject *objs, int nobjs, const StrList *allow_loss
 	/* 3. views, routines, triggers: (re)create */
 	for (int i = 0; i < nobjs; i++)
 		if (objs[i].kind == OBJ_VIEW && objs[i].target &&
-			!image_equal(OBJ_VIEW, objs[i].live, objs[i].target))
+			!my_image_equal(OBJ_VIEW, objs[i].live, objs[i].target))
 			views[nviews++] = &objs[i];
 	order_views(views, nviews);
 	for (int i = 0; i < nviews; i++)
 	{
-		PlanStep   *s = add_step(out, or_replace(image_body(views[i]->target)));
+		PlanStep   *s = add_step(out, or_replace(my_image_body(views[i]->target)));
 
 		s->pre = session_for(views[i]->target);
 	}
@@ -1390,15 +1397,15 @@ plan_compute(MyState *st, PlanObject *objs, int nobjs, const StrList *allow_loss
 				PlanStep   *s;
 
 				if (o->kind != order[k] || o->target == NULL ||
-					image_equal(o->kind, o->live, o->target))
+					my_image_equal(o->kind, o->live, o->target))
 					continue;
-				s = add_step(out, or_replace(image_body(o->target)));
+				s = add_step(out, or_replace(my_image_body(o->target)));
 				s->pre = session_for(o->target);
 			}
 	}
 
-	sl_free(&tbl_old);
-	sl_free(&tbl_new);
+	ml_free(&tbl_old);
+	ml_free(&tbl_new);
 	free(tables);
 	free(views);
 }
@@ -1408,7 +1415,7 @@ plan_compute(MyState *st, PlanObject *objs, int nobjs, const StrList *allow_loss
  * ------------------------------------------------------------------------
  */
 const char *
-check_kind_text(CheckKind k)
+my_check_kind_text(CheckKind k)
 {
 	switch (k)
 	{
@@ -1431,7 +1438,7 @@ check_kind_text(CheckKind k)
 }
 
 char *
-check_describe(const PlanCheck *c, long long rows)
+my_check_describe(const PlanCheck *c, long long rows)
 {
 	switch (c->kind)
 	{

@@ -75,11 +75,11 @@ my_strndup(const char *s, size_t n)
 char *
 my_sprintf(const char *fmt,...)
 {
-	StrBuf		sb;
+	MyBuf		sb;
 	va_list		ap;
 	int			n;
 
-	sb_init(&sb);
+	mb_init(&sb);
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
@@ -91,11 +91,11 @@ my_sprintf(const char *fmt,...)
 }
 
 /* ------------------------------------------------------------------------
- * StrBuf
+ * MyBuf
  * ------------------------------------------------------------------------
  */
 void
-sb_init(StrBuf *sb)
+mb_init(MyBuf *sb)
 {
 	sb->cap = 64;
 	sb->len = 0;
@@ -103,7 +103,7 @@ sb_init(StrBuf *sb)
 }
 
 void
-sb_free(StrBuf *sb)
+mb_free(MyBuf *sb)
 {
 	free(sb->data);
 	sb->data = NULL;
@@ -111,14 +111,14 @@ sb_free(StrBuf *sb)
 }
 
 void
-sb_reset(StrBuf *sb)
+mb_reset(MyBuf *sb)
 {
 	sb->len = 0;
 	sb->data[0] = '\0';
 }
 
 static void
-sb_reserve(StrBuf *sb, size_t more)
+sb_reserve(MyBuf *sb, size_t more)
 {
 	if (sb->len + more + 1 > sb->cap)
 	{
@@ -129,7 +129,7 @@ sb_reserve(StrBuf *sb, size_t more)
 }
 
 void
-sb_putn(StrBuf *sb, const char *s, size_t n)
+mb_putn(MyBuf *sb, const char *s, size_t n)
 {
 	sb_reserve(sb, n);
 	memcpy(sb->data + sb->len, s, n);
@@ -138,19 +138,19 @@ sb_putn(StrBuf *sb, const char *s, size_t n)
 }
 
 void
-sb_puts(StrBuf *sb, const char *s)
+mb_puts(MyBuf *sb, const char *s)
 {
-	sb_putn(sb, s, strlen(s));
+	mb_putn(sb, s, strlen(s));
 }
 
 void
-sb_putc(StrBuf *sb, char c)
+mb_putc(MyBuf *sb, char c)
 {
-	sb_putn(sb, &c, 1);
+	mb_putn(sb, &c, 1);
 }
 
 void
-sb_printf(StrBuf *sb, const char *fmt,...)
+mb_printf(MyBuf *sb, const char *fmt,...)
 {
 	va_list		ap;
 	int			n;
@@ -166,7 +166,7 @@ sb_printf(StrBuf *sb, const char *fmt,...)
 }
 
 char *
-sb_steal(StrBuf *sb)
+mb_steal(MyBuf *sb)
 {
 	char	   *s = sb->data;
 
@@ -180,34 +180,34 @@ sb_steal(StrBuf *sb)
  * the only way identifiers reach SQL text in this driver.
  */
 void
-sb_ident(StrBuf *sb, const char *name)
+mb_ident(MyBuf *sb, const char *name)
 {
-	sb_putc(sb, '`');
+	mb_putc(sb, '`');
 	for (const char *p = name; *p; p++)
 	{
 		if (*p == '`')
-			sb_putc(sb, '`');
-		sb_putc(sb, *p);
+			mb_putc(sb, '`');
+		mb_putc(sb, *p);
 	}
-	sb_putc(sb, '`');
+	mb_putc(sb, '`');
 }
 
 char *
 my_quote_ident(const char *name)
 {
-	StrBuf		sb;
+	MyBuf		sb;
 
-	sb_init(&sb);
-	sb_ident(&sb, name);
-	return sb_steal(&sb);
+	mb_init(&sb);
+	mb_ident(&sb, name);
+	return mb_steal(&sb);
 }
 
 /* ------------------------------------------------------------------------
- * StrList
+ * MyList
  * ------------------------------------------------------------------------
  */
 void
-sl_add_owned(StrList *l, char *s)
+ml_add_owned(MyList *l, char *s)
 {
 	if (l->n == l->cap)
 	{
@@ -218,13 +218,13 @@ sl_add_owned(StrList *l, char *s)
 }
 
 void
-sl_add(StrList *l, const char *s)
+ml_add(MyList *l, const char *s)
 {
-	sl_add_owned(l, my_strdup(s));
+	ml_add_owned(l, my_strdup(s));
 }
 
 int
-sl_index(const StrList *l, const char *s)
+ml_index(const MyList *l, const char *s)
 {
 	for (int i = 0; i < l->n; i++)
 		if (strcmp(l->items[i], s) == 0)
@@ -233,13 +233,13 @@ sl_index(const StrList *l, const char *s)
 }
 
 bool
-sl_contains(const StrList *l, const char *s)
+ml_contains(const MyList *l, const char *s)
 {
-	return sl_index(l, s) >= 0;
+	return ml_index(l, s) >= 0;
 }
 
 void
-sl_free(StrList *l)
+ml_free(MyList *l)
 {
 	for (int i = 0; i < l->n; i++)
 		free(l->items[i]);
@@ -267,35 +267,35 @@ my_sha256_hex(const char *data, size_t len, char out[65])
 /* The hashes are base64 and "h1:", so no escaping is ever needed; escape
  * quotes and backslashes anyway so that the function is total. */
 char *
-json_array_encode(char **items, int n)
+my_json_array_encode(char **items, int n)
 {
-	StrBuf		sb;
+	MyBuf		sb;
 
-	sb_init(&sb);
-	sb_putc(&sb, '[');
+	mb_init(&sb);
+	mb_putc(&sb, '[');
 	for (int i = 0; i < n; i++)
 	{
 		if (i > 0)
-			sb_putc(&sb, ',');
-		sb_putc(&sb, '"');
+			mb_putc(&sb, ',');
+		mb_putc(&sb, '"');
 		for (const char *p = items[i]; *p; p++)
 		{
 			if (*p == '"' || *p == '\\')
-				sb_putc(&sb, '\\');
-			sb_putc(&sb, *p);
+				mb_putc(&sb, '\\');
+			mb_putc(&sb, *p);
 		}
-		sb_putc(&sb, '"');
+		mb_putc(&sb, '"');
 	}
-	sb_putc(&sb, ']');
-	return sb_steal(&sb);
+	mb_putc(&sb, ']');
+	return mb_steal(&sb);
 }
 
 /* Returns the number of strings, or -1 when the text is not an array of
  * strings. */
 int
-json_array_decode(const char *json, char ***items)
+my_json_array_decode(const char *json, char ***items)
 {
-	StrList		l = {0};
+	MyList		l = {0};
 	const char *p = json;
 
 	*items = NULL;
@@ -305,7 +305,7 @@ json_array_decode(const char *json, char ***items)
 		return -1;
 	for (;;)
 	{
-		StrBuf		sb;
+		MyBuf		sb;
 
 		while (isspace((unsigned char) *p))
 			p++;
@@ -313,25 +313,25 @@ json_array_decode(const char *json, char ***items)
 			break;
 		if (*p != '"')
 		{
-			sl_free(&l);
+			ml_free(&l);
 			return -1;
 		}
 		p++;
-		sb_init(&sb);
+		mb_init(&sb);
 		while (*p && *p != '"')
 		{
 			if (*p == '\\' && p[1])
 				p++;
-			sb_putc(&sb, *p++);
+			mb_putc(&sb, *p++);
 		}
 		if (*p != '"')
 		{
-			sb_free(&sb);
-			sl_free(&l);
+			mb_free(&sb);
+			ml_free(&l);
 			return -1;
 		}
 		p++;
-		sl_add_owned(&l, sb_steal(&sb));
+		ml_add_owned(&l, mb_steal(&sb));
 		while (isspace((unsigned char) *p))
 			p++;
 		if (*p == ',')
@@ -370,7 +370,7 @@ is_word_char(unsigned char c)
  * reports the syntax error, not this lexer.
  */
 void
-lex_sql(const char *sql, TokList *out)
+my_lex(const char *sql, TokList *out)
 {
 	size_t		i = 0,
 				n = strlen(sql);
@@ -419,11 +419,11 @@ lex_sql(const char *sql, TokList *out)
 		}
 		if (c == '`' || c == '\'' || c == '"')
 		{
-			StrBuf		sb;
+			MyBuf		sb;
 			size_t		start = i;
 			char		q = c;
 
-			sb_init(&sb);
+			mb_init(&sb);
 			i++;
 			while (i < n)
 			{
@@ -431,7 +431,7 @@ lex_sql(const char *sql, TokList *out)
 				{
 					if (sql[i + 1] == q)
 					{
-						sb_putc(&sb, q);
+						mb_putc(&sb, q);
 						i += 2;
 						continue;
 					}
@@ -443,28 +443,28 @@ lex_sql(const char *sql, TokList *out)
 					switch (sql[i])
 					{
 						case 'n':
-							sb_putc(&sb, '\n');
+							mb_putc(&sb, '\n');
 							break;
 						case 't':
-							sb_putc(&sb, '\t');
+							mb_putc(&sb, '\t');
 							break;
 						case 'r':
-							sb_putc(&sb, '\r');
+							mb_putc(&sb, '\r');
 							break;
 						case '0':
-							sb_putc(&sb, '\0');
+							mb_putc(&sb, '\0');
 							break;
 						default:
-							sb_putc(&sb, sql[i]);
+							mb_putc(&sb, sql[i]);
 					}
 					i++;
 					continue;
 				}
-				sb_putc(&sb, sql[i++]);
+				mb_putc(&sb, sql[i++]);
 			}
 			if (i < n)
 				i++;
-			tok_add(out, q == '`' ? TK_QIDENT : TK_STRING, sb_steal(&sb), depth, start, i);
+			tok_add(out, q == '`' ? TK_QIDENT : TK_STRING, mb_steal(&sb), depth, start, i);
 			continue;
 		}
 		if (is_word_char(c))
@@ -504,7 +504,7 @@ lex_sql(const char *sql, TokList *out)
 }
 
 void
-toklist_free(TokList *l)
+my_toklist_free(TokList *l)
 {
 	for (int i = 0; i < l->n; i++)
 		free(l->items[i].text);
@@ -514,7 +514,7 @@ toklist_free(TokList *l)
 }
 
 bool
-tok_is(const Token *t, const char *word)
+my_tok_is(const Token *t, const char *word)
 {
 	return t->kind == TK_WORD && strcasecmp(t->text, word) == 0;
 }
@@ -538,7 +538,7 @@ static bool
 word_in(const Token *t, const char *const *list)
 {
 	for (int i = 0; list[i]; i++)
-		if (tok_is(t, list[i]))
+		if (my_tok_is(t, list[i]))
 			return true;
 	return false;
 }
@@ -552,20 +552,20 @@ word_in(const Token *t, const char *const *list)
  * are CALL, GRANT and the rest.
  */
 StmtClass
-stmt_classify(const char *sql)
+my_stmt_classify(const char *sql)
 {
 	TokList		tl;
 	StmtClass	cls = STMT_OPAQUE;
 
-	lex_sql(sql, &tl);
+	my_lex(sql, &tl);
 	if (tl.n == 0 || tl.items[0].kind != TK_WORD)
 		cls = STMT_DATA;		/* empty or a bare expression: nothing to commit */
-	else if (tok_is(&tl.items[0], "SET"))
+	else if (my_tok_is(&tl.items[0], "SET"))
 	{
 		/* SET GLOBAL / SET PASSWORD / SET ROLE / SET DEFAULT ROLE commit or
 		 * leave the session: opaque; session variables are data-class */
-		if (tl.n > 1 && (tok_is(&tl.items[1], "GLOBAL") || tok_is(&tl.items[1], "PASSWORD") ||
-						 tok_is(&tl.items[1], "DEFAULT")))
+		if (tl.n > 1 && (my_tok_is(&tl.items[1], "GLOBAL") || my_tok_is(&tl.items[1], "PASSWORD") ||
+						 my_tok_is(&tl.items[1], "DEFAULT")))
 			cls = STMT_OPAQUE;
 		else
 			cls = STMT_DATA;
@@ -577,34 +577,34 @@ stmt_classify(const char *sql)
 		cls = STMT_SCHEMA;
 		for (int i = 1; i < tl.n && i < 8; i++)
 		{
-			if (tok_is(&tl.items[i], "DATABASE") || tok_is(&tl.items[i], "SCHEMA") ||
-				tok_is(&tl.items[i], "USER") || tok_is(&tl.items[i], "ROLE") ||
-				tok_is(&tl.items[i], "SERVER") || tok_is(&tl.items[i], "TABLESPACE") ||
-				tok_is(&tl.items[i], "LOGFILE"))
+			if (my_tok_is(&tl.items[i], "DATABASE") || my_tok_is(&tl.items[i], "SCHEMA") ||
+				my_tok_is(&tl.items[i], "USER") || my_tok_is(&tl.items[i], "ROLE") ||
+				my_tok_is(&tl.items[i], "SERVER") || my_tok_is(&tl.items[i], "TABLESPACE") ||
+				my_tok_is(&tl.items[i], "LOGFILE"))
 			{
 				cls = STMT_OPAQUE;
 				break;
 			}
-			if (tok_is(&tl.items[i], "TABLE") || tok_is(&tl.items[i], "VIEW") ||
-				tok_is(&tl.items[i], "INDEX") || tok_is(&tl.items[i], "TRIGGER"))
+			if (my_tok_is(&tl.items[i], "TABLE") || my_tok_is(&tl.items[i], "VIEW") ||
+				my_tok_is(&tl.items[i], "INDEX") || my_tok_is(&tl.items[i], "TRIGGER"))
 				break;
 		}
 	}
-	toklist_free(&tl);
+	my_toklist_free(&tl);
 	return cls;
 }
 
 /* A SET of session variables only (replayed when a run resumes). */
 bool
-stmt_is_session_set(const char *sql)
+my_stmt_is_session_set(const char *sql)
 {
 	TokList		tl;
 	bool		res;
 
-	lex_sql(sql, &tl);
-	res = tl.n > 1 && tok_is(&tl.items[0], "SET") && stmt_classify(sql) == STMT_DATA &&
-		!tok_is(&tl.items[1], "TRANSACTION");
-	toklist_free(&tl);
+	my_lex(sql, &tl);
+	res = tl.n > 1 && my_tok_is(&tl.items[0], "SET") && my_stmt_classify(sql) == STMT_DATA &&
+		!my_tok_is(&tl.items[1], "TRANSACTION");
+	my_toklist_free(&tl);
 	return res;
 }
 
@@ -629,7 +629,7 @@ cur(Cursor *c)
 static bool
 accept(Cursor *c, const char *word)
 {
-	if (tok_is(cur(c), word))
+	if (my_tok_is(cur(c), word))
 	{
 		c->i++;
 		return true;
@@ -767,7 +767,7 @@ analyze_alter_clauses(Cursor *c, StmtInfo *si, const char *table)
 	{
 		Token	   *t = &c->tl->items[j];
 
-		if (t->depth != depth0 || !tok_is(t, "RENAME"))
+		if (t->depth != depth0 || !my_tok_is(t, "RENAME"))
 			continue;
 		if (j > c->i && !(c->tl->items[j - 1].kind == TK_PUNCT &&
 						  c->tl->items[j - 1].text[0] == ','))
@@ -777,8 +777,8 @@ analyze_alter_clauses(Cursor *c, StmtInfo *si, const char *table)
 			char	   *newname;
 
 			c2.i = j + 1;
-			if (tok_is(cur(&c2), "COLUMN") || tok_is(cur(&c2), "INDEX") ||
-				tok_is(cur(&c2), "KEY"))
+			if (my_tok_is(cur(&c2), "COLUMN") || my_tok_is(cur(&c2), "INDEX") ||
+				my_tok_is(cur(&c2), "KEY"))
 				continue;
 			if (!accept(&c2, "TO"))
 				accept(&c2, "AS");
@@ -865,7 +865,7 @@ analyze_create(Cursor *c, StmtInfo *si)
 	}
 	if (accept(c, "PROCEDURE") || accept(c, "FUNCTION"))
 	{
-		char		k = tok_is(&c->tl->items[c->i - 1], "PROCEDURE") ? 'p' : 'f';
+		char		k = my_tok_is(&c->tl->items[c->i - 1], "PROCEDURE") ? 'p' : 'f';
 
 		skip_if_exists(c);
 		if ((name = parse_name(c)) != NULL)
@@ -882,7 +882,7 @@ analyze_create(Cursor *c, StmtInfo *si)
 			return;
 		add_target(si, 'g', name);
 		/* BEFORE|AFTER event ON table */
-		while (cur(c)->kind != TK_EOF && !tok_is(cur(c), "ON"))
+		while (cur(c)->kind != TK_EOF && !my_tok_is(cur(c), "ON"))
 			c->i++;
 		if (accept(c, "ON") && (name = parse_name(c)) != NULL)
 			add_target(si, 't', name);
@@ -894,7 +894,7 @@ analyze_create(Cursor *c, StmtInfo *si)
 	{
 		skip_if_exists(c);
 		free(parse_name(c));
-		while (cur(c)->kind != TK_EOF && !tok_is(cur(c), "ON"))
+		while (cur(c)->kind != TK_EOF && !my_tok_is(cur(c), "ON"))
 			c->i++;
 		if (accept(c, "ON") && (name = parse_name(c)) != NULL)
 		{
@@ -926,14 +926,14 @@ analyze_name_list(Cursor *c, StmtInfo *si, char kind)
  * introspection alone).
  */
 void
-stmt_analyze(const char *sql, const char *dbname, StmtInfo *si)
+my_stmt_analyze(const char *sql, const char *dbname, StmtInfo *si)
 {
 	TokList		tl;
 	Cursor		c;
 	char	   *name;
 
 	memset(si, 0, sizeof(*si));
-	lex_sql(sql, &tl);
+	my_lex(sql, &tl);
 	c.tl = &tl;
 	c.i = 0;
 	c.db = dbname;
@@ -1026,11 +1026,11 @@ stmt_analyze(const char *sql, const char *dbname, StmtInfo *si)
 	}
 	if (c.foreign)
 		si->parsed = false;
-	toklist_free(&tl);
+	my_toklist_free(&tl);
 }
 
 void
-stmt_info_free(StmtInfo *si)
+my_stmt_info_free(StmtInfo *si)
 {
 	for (int i = 0; i < si->ntargets; i++)
 		free(si->targets[i].name);
