@@ -675,6 +675,37 @@ find_con(const TableDef *t, const ConDef *c)
 	return NULL;
 }
 
+#define KEY_CATEGORIES 7
+
+/*
+ * The order in which MariaDB lists keys: primary key; unique keys on NOT
+ * NULL columns (whole columns, then prefixes); unique keys with nullable
+ * columns (likewise); plain keys; full-text keys.
+ */
+static int
+key_category(const TableDef *t, const KeyDef *k)
+{
+	bool		nullable = false,
+				part = false;
+
+	if (k->kind == 'P')
+		return 0;
+	if (k->kind == 'F')
+		return 6;
+	if (k->kind != 'U')
+		return 5;
+	for (int i = 0; i < k->ncols; i++)
+	{
+		int			c = my_tabledef_col(t, k->cols[i]);
+
+		if (c < 0 || !t->cols[c].not_null)
+			nullable = true;
+		if (k->prefix[i] > 0)
+			part = true;
+	}
+	return 1 + (nullable ? 2 : 0) + (part ? 1 : 0);
+}
+
 /* the key's definition with live column names mapped to target names */
 static char *
 key_def_mapped(const KeyDef *k, const MyList *col_old, const MyList *col_new)
@@ -963,76 +994,152 @@ diff_table(Plan *p, const TableDef *l, const TableDef *t, const MyList *col_old_
 		free(adef);
 	}
 
-	/* indexes */
-	for (int i = 0; i < l->nkeys; i++)
+	/*
+	 * Indexes.  SHOW CREATE lists them sorted by category and, within a
+	 * category, in the order they were added; the kept live keys of a
+	 * category must form a prefix of the target's, and everything after
+	 * is dropped and added again in the target order.
+	 */
 	{
-		const KeyDef *lk = &l->keys[i];
-		const KeyDef *tk = find_key(t, lk);
-		char	   *ld = key_def_mapped(lk, &col_old, &col_new);
+		bool	   *lkeep = my_alloc((l->nkeys + 1) * sizeof(bool));
+		bool	   *tkeep = my_alloc((t->nkeys + 1) * sizeof(bool));
 
-		if (tk == NULL || strcmp(ld, tk->def) != 0)
+		for (int cat = 0; cat < KEY_CATEGORIES; cat++)
 		{
-			if (lk->kind == 'P')
+			int			last = -1;
+			bool		broken = false;
+
+			for (int j = 0; j < t->nkeys; j++)
+			{
+				const KeyDef *tk = &t->keys[j];
+				const KeyDef *lk;
+				int			li;
+
+				if (key_category(t, tk) != cat)
+					continue;
+				lk = broken ? NULL : find_key(l, tk);
+				li = lk ? (int) (lk - l->keys) : -1;
+				if (lk)
+				{
+					char	   *ld = key_def_mapped(lk, &col_old, &col_new);
+
+					if (strcmp(ld, tk->def) != 0 || li < last)
+						lk = NULL;
+					free(ld);
+				}
+				if (lk == NULL)
+				{
+					broken = true;
+					continue;
+				}
+				lkeep[li] = tkeep[j] = true;
+				last = li;
+			}
+		}
+		for (int i = 0; i < l->nkeys; i++)
+		{
+			if (lkeep[i])
+				continue;
+			if (l->keys[i].kind == 'P')
 				ml_add(&drops, "DROP PRIMARY KEY");
 			else
-				add_clause_ident(&drops, "DROP INDEX ", lk->name, "");
+				add_clause_ident(&drops, "DROP INDEX ", l->keys[i].name, "");
 		}
-		free(ld);
-	}
-	for (int i = 0; i < t->nkeys; i++)
-	{
-		const KeyDef *tk = &t->keys[i];
-		const KeyDef *lk = find_key(l, tk);
-		char	   *ld = lk ? key_def_mapped(lk, &col_old, &col_new) : NULL;
-
-		if (lk == NULL || strcmp(ld, tk->def) != 0)
+		for (int j = 0; j < t->nkeys; j++)
 		{
+			const KeyDef *tk = &t->keys[j];
+			const KeyDef *lk = find_key(l, tk);
+			char	   *ld = lk ? key_def_mapped(lk, &col_old, &col_new) : NULL;
+
+			if (tkeep[j])
+			{
+				free(ld);
+				continue;
+			}
 			ml_add_owned(&adds, my_sprintf("ADD %s", tk->def));
-			if (tk->kind == 'P' || tk->kind == 'U')
+			/* a key that only moves needs no check */
+			if ((tk->kind == 'P' || tk->kind == 'U') && !(ld && strcmp(ld, tk->def) == 0))
 				check_duplicates(&tmp, l, tk, &col_old, &col_new);
+			free(ld);
 		}
-		free(ld);
+		free(lkeep);
+		free(tkeep);
 	}
 
-	/* constraints */
-	for (int i = 0; i < l->ncons; i++)
+	/*
+	 * Constraints.  Foreign keys are listed by name, so only their
+	 * definitions matter; checks are listed in the order they were added,
+	 * handled like the keys of one category.
+	 */
 	{
-		const ConDef *lc = &l->cons[i];
-		const ConDef *tc = find_con(t, lc);
-		char	   *ld = lc->kind == 'F' ? fk_def_mapped(lc, &col_old, &col_new, tbl_old, tbl_new)
-			: map_idents(lc->def, &col_old, &col_new, false);
+		bool	   *lkeep = my_alloc((l->ncons + 1) * sizeof(bool));
+		bool	   *tkeep = my_alloc((t->ncons + 1) * sizeof(bool));
+		int			last = -1;
+		bool		broken = false;
 
-		if (tc == NULL || strcmp(ld, tc->def) != 0)
+		for (int j = 0; j < t->ncons; j++)
 		{
+			const ConDef *tc = &t->cons[j];
+			const ConDef *lc = find_con(l, tc);
+			int			li = lc ? (int) (lc - l->cons) : -1;
+			char	   *ld;
+
+			if (lc == NULL)
+			{
+				if (tc->kind == 'C')
+					broken = true;
+				continue;
+			}
+			ld = lc->kind == 'F' ? fk_def_mapped(lc, &col_old, &col_new, tbl_old, tbl_new)
+				: map_idents(lc->def, &col_old, &col_new, false);
+			if (strcmp(ld, tc->def) == 0 && (tc->kind == 'F' || (!broken && li > last)))
+			{
+				lkeep[li] = tkeep[j] = true;
+				if (tc->kind == 'C')
+					last = li;
+			}
+			else if (tc->kind == 'C')
+				broken = true;
+			free(ld);
+		}
+		for (int i = 0; i < l->ncons; i++)
+		{
+			const ConDef *lc = &l->cons[i];
+
+			if (lkeep[i])
+				continue;
 			if (lc->kind == 'F')
 			{
 				add_clause_ident(&drops_fk, "DROP FOREIGN KEY ", lc->name, "");
-				if (tc)
+				if (find_con(t, lc))
 					fk_same_name = true;
 			}
 			else
 				add_clause_ident(&drops, "DROP CONSTRAINT ", lc->name, "");
 		}
-		free(ld);
-	}
-	for (int i = 0; i < t->ncons; i++)
-	{
-		const ConDef *tc = &t->cons[i];
-		const ConDef *lc = find_con(l, tc);
-		char	   *ld = NULL;
-
-		if (lc)
-			ld = lc->kind == 'F' ? fk_def_mapped(lc, &col_old, &col_new, tbl_old, tbl_new)
-				: map_idents(lc->def, &col_old, &col_new, false);
-		if (lc == NULL || strcmp(ld, tc->def) != 0)
+		for (int j = 0; j < t->ncons; j++)
 		{
+			const ConDef *tc = &t->cons[j];
+			const ConDef *lc = find_con(l, tc);
+			char	   *ld = NULL;
+
+			if (tkeep[j])
+				continue;
 			ml_add_owned(&adds, my_sprintf("ADD %s", tc->def));
-			if (tc->kind == 'F')
-				check_orphans(&tmp, l, tc, &col_old, &col_new);
-			else
-				check_constraint(&tmp, l, tc, &col_old, &col_new);
+			if (lc)
+				ld = lc->kind == 'F' ? fk_def_mapped(lc, &col_old, &col_new, tbl_old, tbl_new)
+					: map_idents(lc->def, &col_old, &col_new, false);
+			if (ld == NULL || strcmp(ld, tc->def) != 0)
+			{
+				if (tc->kind == 'F')
+					check_orphans(&tmp, l, tc, &col_old, &col_new);
+				else
+					check_constraint(&tmp, l, tc, &col_old, &col_new);
+			}
+			free(ld);
 		}
-		free(ld);
+		free(lkeep);
+		free(tkeep);
 	}
 
 	diff_options(l, t, &opts);
