@@ -233,15 +233,9 @@ fingerprint_sql(MyState *st)
 			  "FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = %s GROUP BY TABLE_NAME",
 			  st->mariadb && st->server_version >= 100600 ? ", IGNORED" : "", db);
 	mb_printf(&sb,
-			  " UNION ALL SELECT 't', TABLE_NAME, 'd', MD5(GROUP_CONCAT(CONCAT_WS('|', CONSTRAINT_NAME, "
-			  "CONSTRAINT_TYPE) ORDER BY CONSTRAINT_NAME, CONSTRAINT_TYPE SEPARATOR '\\n')) "
-			  "FROM information_schema.TABLE_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = %s GROUP BY TABLE_NAME",
-			  db);
-	mb_printf(&sb,
-			  " UNION ALL SELECT 't', TABLE_NAME, 'e', MD5(GROUP_CONCAT(CONCAT_WS('|', CONSTRAINT_NAME, "
-			  "CHECK_CLAUSE) ORDER BY CONSTRAINT_NAME SEPARATOR '\\n')) "
-			  "FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = %s GROUP BY TABLE_NAME",
-			  db);
+			  " UNION ALL SELECT 'k', TABLE_NAME, 'e', COUNT(*) "
+			  "FROM information_schema.TABLE_CONSTRAINTS WHERE TABLE_SCHEMA = %s "
+			  "AND CONSTRAINT_TYPE = 'CHECK' GROUP BY TABLE_NAME", db);
 	mb_printf(&sb,
 			  " UNION ALL SELECT 't', TABLE_NAME, 'f', MD5(GROUP_CONCAT(CONCAT_WS('|', CONSTRAINT_NAME, "
 			  "UPDATE_RULE, DELETE_RULE, REFERENCED_TABLE_NAME, MATCH_OPTION) "
@@ -263,7 +257,7 @@ fingerprint_sql(MyState *st)
 			  " UNION ALL SELECT 'g', TRIGGER_NAME, 'a', MD5(CONCAT_WS('|', EVENT_MANIPULATION, "
 			  "EVENT_OBJECT_TABLE, ACTION_ORDER, ACTION_STATEMENT, ACTION_TIMING, "
 			  "IFNULL(CREATED, '~'), SQL_MODE, DEFINER)) "
-			  "FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = %s", db);
+			  "FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA = %s", db);
 	mb_printf(&sb,
 			  " UNION ALL SELECT IF(ROUTINE_TYPE = 'PROCEDURE', 'p', 'f'), ROUTINE_NAME, 'a', "
 			  "MD5(CONCAT_WS('|', IFNULL(ROUTINE_DEFINITION, '~'), IFNULL(DTD_IDENTIFIER, '~'), "
@@ -305,6 +299,8 @@ my_catalog_fingerprints(MyState *st, Snapshot *out)
 	MyRows		r;
 	int			rc;
 	Snapshot	tmp = {0};
+	MyList		with_checks = {0};
+	char	  **images;
 
 	memset(out, 0, sizeof(*out));
 	rc = my_query(st, sql, &r);
@@ -323,6 +319,12 @@ my_catalog_fingerprints(MyState *st, Snapshot *out)
 
 		if (r.rows[i][0] == NULL || name == NULL)
 			continue;
+		if (r.rows[i][0][0] == 'k')
+		{
+			if (!my_is_bookkeeping_table(st, name))
+				ml_add(&with_checks, name);
+			continue;
+		}
 		k = letter_kind(r.rows[i][0][0]);
 		if ((k == OBJ_TABLE || k == OBJ_SEQUENCE || k == OBJ_VIEW) &&
 			my_is_bookkeeping_table(st, name))
@@ -337,8 +339,32 @@ my_catalog_fingerprints(MyState *st, Snapshot *out)
 	}
 	my_rows_free(&r);
 
+	/*
+	 * CHECK constraint clauses: information_schema.CHECK_CONSTRAINTS cannot
+	 * be restricted to one database cheaply, so the tables that have checks
+	 * contribute their whole image instead.
+	 */
+	images = my_alloc((with_checks.n + 1) * sizeof(char *));
+	for (int i = 0; i < with_checks.n; i++)
+	{
+		SnapObj    *o = my_snapshot_find(&tmp, OBJ_TABLE, with_checks.items[i]);
+		char		hex[65];
+		MyBuf		sb;
+
+		rc = my_catalog_image(st, OBJ_TABLE, with_checks.items[i], &images[i]);
+		if (rc != DRV_OK)
+			break;
+		if (o == NULL || images[i] == NULL)
+			continue;
+		my_sha256_hex(images[i], strlen(images[i]), hex);
+		mb_init(&sb);
+		mb_printf(&sb, "%se:%s;", o->image, hex);
+		my_snapshot_put(&tmp, OBJ_TABLE, with_checks.items[i], "", sb.data);
+		mb_free(&sb);
+	}
+
 	/* parts arrive in query order, which is fixed: hash them */
-	for (int i = 0; i < tmp.n; i++)
+	for (int i = 0; rc == DRV_OK && i < tmp.n; i++)
 	{
 		char		hex[65];
 
@@ -346,8 +372,24 @@ my_catalog_fingerprints(MyState *st, Snapshot *out)
 		hex[32] = '\0';
 		my_snapshot_put(out, tmp.items[i].kind, tmp.items[i].name, hex, NULL);
 	}
+	for (int i = 0; i < with_checks.n; i++)
+	{
+		if (rc == DRV_OK && images[i] && my_snapshot_find(out, OBJ_TABLE, with_checks.items[i]))
+		{
+			SnapObj    *o = my_snapshot_find(out, OBJ_TABLE, with_checks.items[i]);
+			char		fp[33];
+
+			memcpy(fp, o->fp, sizeof(fp));
+			my_snapshot_put(out, OBJ_TABLE, with_checks.items[i], fp, images[i]);
+		}
+		free(images[i]);
+	}
+	free(images);
+	ml_free(&with_checks);
 	my_snapshot_free(&tmp);
-	return DRV_OK;
+	if (rc != DRV_OK)
+		my_snapshot_free(out);
+	return rc;
 }
 
 /* ------------------------------------------------------------------------

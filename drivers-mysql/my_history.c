@@ -972,7 +972,10 @@ my_hist_capture_changes(MyState *st, UnitImage **imgs, int *n)
 
 		if (ko && strcmp(ko->fp, lo->fp) == 0)
 			continue;
-		rc = my_catalog_image(st, lo->kind, lo->name, &img);
+		if (lo->image)
+			img = my_strdup(lo->image), rc = DRV_OK;
+		else
+			rc = my_catalog_image(st, lo->kind, lo->name, &img);
 		if (rc != DRV_OK)
 		{
 			my_snapshot_free(&live);

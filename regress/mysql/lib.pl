@@ -142,32 +142,49 @@ sub write_file {
 
 # ---- schema dumps --------------------------------------------------------
 
+# rows of a query (or of several, separated by ";"), fields unescaped;
+# batch mode without --raw escapes newlines, so every row is one line
+sub sql_escaped_rows {
+	my ($db, $q) = @_;
+	my ($code, $out, $err) = run_cmd(undef, grep({ $_ ne '-r' } sql_cmd($db)), '-e', $q);
+	die "SQL failed on $db: $err\n$q\n" if $code != 0;
+	my @rows;
+	for my $line (split /\n/, $out) {
+		my @f = map {
+			my $x = $_;
+			$x =~ s/\\(.)/$1 eq 'n' ? "\n" : $1 eq 't' ? "\t" : $1 eq '0' ? "\0" : $1/ge;
+			$x;
+		} split /\t/, $line, -1;
+		push @rows, \@f;
+	}
+	return @rows;
+}
+
 # Every table, view, trigger and routine of db except the bookkeeping
 # tables, as SHOW CREATE prints them; AUTO_INCREMENT counters removed.
 sub dump_schema {
 	my ($db) = @_;
+	my @objs = sql_escaped_rows($db,
+		"SELECT IF(TABLE_TYPE = 'VIEW', 'VIEW', IF(TABLE_TYPE = 'SEQUENCE', 'SEQUENCE', 'TABLE')), TABLE_NAME "
+		. "FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME NOT LIKE 'migrate\\_%' "
+		. "UNION ALL SELECT 'TRIGGER', TRIGGER_NAME FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA = DATABASE() "
+		. "UNION ALL SELECT ROUTINE_TYPE, ROUTINE_NAME FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()");
+	@objs = sort { $a->[0] cmp $b->[0] || $a->[1] cmp $b->[1] } @objs;
+	return "\n" unless @objs;
+	my $q = join('; ', map { (my $n = $_->[1]) =~ s/`/``/g; "SHOW CREATE $_->[0] `$n`" } @objs);
+	my @defs = sql_escaped_rows($db, $q);
+	die "dump of $db: " . scalar(@defs) . " definitions for " . scalar(@objs) . " objects\n" if @defs != @objs;
 	my @parts;
-	for my $r (sql_rows($db, "SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES "
-			. "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME NOT LIKE 'migrate\\_%' ORDER BY TABLE_NAME")) {
-		my ($name, $type) = @$r;
-		my $what = $type eq 'VIEW' ? 'VIEW' : $type eq 'SEQUENCE' ? 'SEQUENCE' : 'TABLE';
-		my $out = sql($db, "SHOW CREATE $what `$name`");
-		my @f = split /\t/, $out;
-		my $def = $f[1] // '';
-		$def =~ s/ AUTO_INCREMENT=\d+//;
-		push @parts, "-- $what $name\n$def";
-	}
-	for my $r (sql_rows($db, "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS "
-			. "WHERE TRIGGER_SCHEMA = DATABASE() ORDER BY TRIGGER_NAME")) {
-		my $out = sql($db, "SHOW CREATE TRIGGER `$r->[0]`");
-		my @f = split /\t/, $out;
-		push @parts, "-- TRIGGER $r->[0]\n$f[1]\n$f[2]";
-	}
-	for my $r (sql_rows($db, "SELECT ROUTINE_TYPE, ROUTINE_NAME FROM information_schema.ROUTINES "
-			. "WHERE ROUTINE_SCHEMA = DATABASE() ORDER BY ROUTINE_TYPE, ROUTINE_NAME")) {
-		my $out = sql($db, "SHOW CREATE $r->[0] `$r->[1]`");
-		my @f = split /\t/, $out;
-		push @parts, "-- $r->[0] $r->[1]\n$f[1]\n$f[2]";
+	for my $i (0 .. $#objs) {
+		my ($what, $name) = @{$objs[$i]};
+		my @f = @{$defs[$i]};
+		if ($what eq 'TABLE' || $what eq 'VIEW' || $what eq 'SEQUENCE') {
+			(my $def = $f[1] // '') =~ s/ AUTO_INCREMENT=\d+//;
+			push @parts, "-- $what $name\n$def";
+		}
+		else {
+			push @parts, "-- $what $name\n$f[1]\n$f[2]";
+		}
 	}
 	return join("\n\n", @parts) . "\n";
 }
