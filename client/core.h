@@ -84,6 +84,7 @@ extern int	log_get_verbosity(void);
 extern void log_set_stream(FILE *f);	/* default stderr; tests capture */
 extern int	log_error_count(void);	/* errors logged so far */
 extern const char *log_last_error(void);	/* primary message, or NULL */
+extern void log_raw(const char *fmt,...) __attribute__((format(printf, 1, 2)));
 
 /* ------------------------------------------------------------------------
  * hash.c
@@ -291,7 +292,7 @@ typedef struct PendingPlan
 	int			n;
 	const char *current;		/* current version (NULL: none applied) */
 	const Revision *current_rev;
-	int			executed;		/* revisions counted as executed files */
+	int			executed;		/* rows of files run in full or in part */
 	const Revision *partial;	/* partially applied / failed row, or NULL */
 	const Revision *last_error; /* row carrying the last error, or NULL */
 	int			out_of_order;	/* files added out of order */

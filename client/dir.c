@@ -364,6 +364,51 @@ decode_escapes(const char *s, size_t n)
 }
 
 /*
+ * A directive below the first SQL line is an ordinary comment: say so, since
+ * a file meant to run without a transaction would otherwise fail later
+ * (CREATE INDEX CONCURRENTLY inside a transaction block) for a less obvious
+ * reason.  Line based, so a directive-looking line inside a string also
+ * draws the warning; that is harmless.
+ */
+static bool
+has_prefix(const char *p, const char *end, const char *prefix)
+{
+	size_t		n = strlen(prefix);
+
+	return (size_t) (end - p) >= n && strncmp(p, prefix, n) == 0;
+}
+
+static void
+warn_late_directives(const char *path, const char *text, size_t len, size_t i, int line)
+{
+	while (i < len)
+	{
+		size_t		eol = i,
+					b = i;
+
+		while (eol < len && text[eol] != '\n')
+			eol++;
+		while (b < eol && (text[b] == ' ' || text[b] == '\t'))
+			b++;
+		if (eol - b > 3 && text[b] == '-' && text[b + 1] == '-')
+		{
+			const char *c = text + b + 2;
+
+			while (c < text + eol && (*c == ' ' || *c == '\t'))
+				c++;
+			if (has_prefix(c, text + eol, "migrate:txmode") ||
+				has_prefix(c, text + eol, "migrate:delimiter") ||
+				has_prefix(c, text + eol, "atlas:txmode") ||
+				has_prefix(c, text + eol, "atlas:delimiter"))
+				log_warning("%s:%d: directive is ignored: directives belong in the comment lines at the top of the file",
+							path, line);
+		}
+		i = eol + 1;
+		line++;
+	}
+}
+
+/*
  * Parse the directives in the leading comment lines of text[0..len).
  * first_line is the line of text[0] in the file.  Returns 0 or -1 (logged).
  */
@@ -495,6 +540,7 @@ next:
 		i = eol + 1;
 		line++;
 	}
+	warn_late_directives(path, text, len, i, line);
 	return 0;
 }
 
@@ -808,13 +854,20 @@ parse_dbmate(MigrationFile *f, const char *data, size_t len, Dialect dialect)
 	return 0;
 }
 
-int
-migration_parse(MigrationFile *f, const char *path, const char *name,
-				const char *data, size_t len, DirFormat format, Dialect dialect)
+/*
+ * Parse a file.  When owned is not NULL it is data's malloc'd buffer, which
+ * this function takes over (a plain file's content is the file itself, so
+ * a large file is not held twice).
+ */
+static int
+parse_file(MigrationFile *f, const char *path, const char *name,
+		   const char *data, size_t len, DirFormat format, Dialect dialect,
+		   char *owned)
 {
 	size_t		bad;
 	bool		is_nul;
 	size_t		off = 0;
+	int			rc;
 
 	if (f->path == NULL)
 		f->path = xstrdup(path);
@@ -828,23 +881,43 @@ migration_parse(MigrationFile *f, const char *path, const char *name,
 			log_error("%s:%d: file is not valid UTF-8 (byte offset %zu)", path,
 					  line_at(data, len, bad), bad);
 		log_error_hint("Migration files must be UTF-8 text.");
+		free(owned);
 		return -1;
 	}
-	if (format == FORMAT_DBMATE)
-		return parse_dbmate(f, data, len, dialect);
-	if (is_txtar(data, len))
+	if (format == FORMAT_DBMATE || is_txtar(data, len))
 	{
-		if (format != FORMAT_NATIVE && format != FORMAT_AUTO)
+		if (format == FORMAT_DBMATE)
+			rc = parse_dbmate(f, data, len, dialect);
+		else if (format != FORMAT_NATIVE && format != FORMAT_AUTO)
 		{
 			log_error("%s: txtar files are only supported in native directories", path);
-			return -1;
+			rc = -1;
 		}
-		return parse_txtar(f, data, len, dialect);
+		else
+			rc = parse_txtar(f, data, len, dialect);
+		free(owned);
+		return rc;
 	}
 	if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
 		off = 3;
-	set_content(f, data + off, len - off);
-	return parse_part(f, data + off, len - off, 1, dialect, &f->stmts, true);
+	if (owned)
+	{
+		if (off)
+			memmove(owned, owned + off, len - off + 1);
+		f->content = owned;
+		f->content_len = len - off;
+		hash_bytes(f->content, f->content_len, f->hash);
+	}
+	else
+		set_content(f, data + off, len - off);
+	return parse_part(f, f->content, f->content_len, 1, dialect, &f->stmts, true);
+}
+
+int
+migration_parse(MigrationFile *f, const char *path, const char *name,
+				const char *data, size_t len, DirFormat format, Dialect dialect)
+{
+	return parse_file(f, path, name, data, len, format, dialect, NULL);
 }
 
 void
@@ -1155,6 +1228,7 @@ dir_load(const char *path, DirFormat format, Dialect dialect, bool verify_sum,
 	if (verify_sum && sum_verify_dir(path, entries, n, &out->sum_path) != 0)
 	{
 		dir_entries_free(entries, n);
+		dir_free(out);
 		return -1;
 	}
 	out->files = xcalloc(n ? n : 1, sizeof(MigrationFile));
@@ -1166,9 +1240,11 @@ dir_load(const char *path, DirFormat format, Dialect dialect, bool verify_sum,
 		f->version = xstrdup(entries[k].version);
 		f->description = xstrdup(entries[k].description);
 		out->nfiles++;
-		if (migration_parse(f, full, entries[k].name, entries[k].data, entries[k].len,
-							format, dialect) != 0)
+		/* the file's buffer moves to the MigrationFile */
+		if (parse_file(f, full, entries[k].name, entries[k].data, entries[k].len,
+					   format, dialect, entries[k].data) != 0)
 			rc = -1;
+		entries[k].data = NULL;
 		free(full);
 		if (rc != 0)
 			break;
