@@ -184,11 +184,33 @@ typedef struct Options
 	bool		json;			/* --format json */
 	bool		echo;			/* --echo: print SQL sent to the server */
 	int			verbose;
+	/* password prompting: PROMPT_* (-w never, -W always, default when needed) */
+	int			prompt_password;
 } Options;
+
+#define PROMPT_AUTO			0
+#define PROMPT_NEVER		1	/* -w / --no-password */
+#define PROMPT_ALWAYS		2	/* -W / --password */
 
 /* ------------------------------------------------------------------------
  * Output.  The core owns the presentation (text or JSON); drivers report
  * what they do through these calls and never print to stdout themselves.
+ *
+ * Who calls what:
+ *	- apply: the core prints the header and the footer.  Inside apply_file
+ *	  the driver reports the groups of that file: when f->checks has
+ *	  statements, report_group("checks before migrating version V"),
+ *	  report_check per assertion and report_group_ok or
+ *	  report_check_failed; then report_group("migrating version V"),
+ *	  report_stmt before each statement it executes (statements below
+ *	  `start` are not reported), and finally report_group_ok(elapsed) or
+ *	  report_group_error(failing statement, error text).
+ *	- down: the driver calls report_down_header once it knows the target,
+ *	  then for each version "checks before reverting version V" /
+ *	  "reverting version V" groups the same way; the core prints the footer.
+ *	  When nothing is to be reverted the driver reports nothing and returns
+ *	  DRV_OK; the core then prints "Nothing to revert".
+ *	- Titles are given without the leading "-- ".
  * ------------------------------------------------------------------------
  */
 typedef struct Reporter Reporter;
@@ -222,8 +244,15 @@ typedef struct DownRequest
 	int			nallow_loss;
 	bool		accept_drift;
 	const char *plan_hash;		/* refuse if the plan differs from this */
+	/* the migration directory when one was given or found (verified), for
+	 * drivers that use hand-written down sections; may be NULL */
+	const struct MigrationDir *dir;
 } DownRequest;
 
+/*
+ * Filled by apply_file.  error and error_stmt are malloc'd (the core frees
+ * them); elapsed_ns is the time the call spent executing.
+ */
 typedef struct ApplyResult
 {
 	int			applied;		/* statements that ran in this call */
@@ -246,6 +275,8 @@ typedef struct DriverOps
 	/* make the bookkeeping ready (extension / tables); with create == false
 	 * only report whether it is there (*ready) and change nothing */
 	int			(*prepare) (Driver *d, bool create, bool *ready);
+	/* every row (any order: the core sorts them); all strings and arrays
+	 * malloc'd, one allocation each, freed by the core with free() */
 	int			(*read_revisions) (Driver *d, RevisionList *out);
 	/* is the database empty of user objects?  *reason says what was found */
 	int			(*check_clean) (Driver *d, bool *clean, char **reason);
@@ -255,7 +286,13 @@ typedef struct DriverOps
 	int			(*commit_all) (Driver *d);
 	int			(*rollback_all) (Driver *d);
 	/* apply statements [start, n) of f; records progress in the revisions
-	 * table as the mode requires; reports every statement */
+	 * table as the mode requires; reports every statement.  mode is the
+	 * effective mode of this file: TXMODE_FILE (own transaction),
+	 * TXMODE_NONE (no transaction, progress recorded per statement) or
+	 * TXMODE_ALL (inside begin_all; no transaction of its own).  Returns
+	 * DRV_OK, or DRV_ERROR with res->failed set when a statement failed
+	 * (res->error, res->error_stmt), DRV_ERROR without it for other
+	 * errors, DRV_CONN_LOST */
 	int			(*apply_file) (Driver *d, const MigrationFile *f, TxMode mode, int start,
 							   Reporter *r, ApplyResult *res);
 	/* after a failure in tx-mode all: record the error outside the rolled
