@@ -84,6 +84,7 @@ extern int	log_get_verbosity(void);
 extern void log_set_stream(FILE *f);	/* default stderr; tests capture */
 extern int	log_error_count(void);	/* errors logged so far */
 extern const char *log_last_error(void);	/* primary message, or NULL */
+extern void log_raw(const char *fmt,...) __attribute__((format(printf, 1, 2)));
 
 /* ------------------------------------------------------------------------
  * hash.c

@@ -364,6 +364,51 @@ decode_escapes(const char *s, size_t n)
 }
 
 /*
+ * A directive below the first SQL line is an ordinary comment: say so, since
+ * a file meant to run without a transaction would otherwise fail later
+ * (CREATE INDEX CONCURRENTLY inside a transaction block) for a less obvious
+ * reason.  Line based, so a directive-looking line inside a string also
+ * draws the warning; that is harmless.
+ */
+static bool
+has_prefix(const char *p, const char *end, const char *prefix)
+{
+	size_t		n = strlen(prefix);
+
+	return (size_t) (end - p) >= n && strncmp(p, prefix, n) == 0;
+}
+
+static void
+warn_late_directives(const char *path, const char *text, size_t len, size_t i, int line)
+{
+	while (i < len)
+	{
+		size_t		eol = i,
+					b = i;
+
+		while (eol < len && text[eol] != '\n')
+			eol++;
+		while (b < eol && (text[b] == ' ' || text[b] == '\t'))
+			b++;
+		if (eol - b > 3 && text[b] == '-' && text[b + 1] == '-')
+		{
+			const char *c = text + b + 2;
+
+			while (c < text + eol && (*c == ' ' || *c == '\t'))
+				c++;
+			if (has_prefix(c, text + eol, "migrate:txmode") ||
+				has_prefix(c, text + eol, "migrate:delimiter") ||
+				has_prefix(c, text + eol, "atlas:txmode") ||
+				has_prefix(c, text + eol, "atlas:delimiter"))
+				log_warning("%s:%d: directive is ignored: directives belong in the comment lines at the top of the file",
+							path, line);
+		}
+		i = eol + 1;
+		line++;
+	}
+}
+
+/*
  * Parse the directives in the leading comment lines of text[0..len).
  * first_line is the line of text[0] in the file.  Returns 0 or -1 (logged).
  */
@@ -495,6 +540,7 @@ next:
 		i = eol + 1;
 		line++;
 	}
+	warn_late_directives(path, text, len, i, line);
 	return 0;
 }
 

@@ -120,6 +120,21 @@ log_warning(const char *fmt,...)
 	va_end(ap);
 }
 
+/* a line without any prefix (the "Try ... --help" line) */
+void
+log_raw(const char *fmt,...)
+{
+	va_list		ap;
+	FILE	   *f = log_stream ? log_stream : stderr;
+
+	fflush(stdout);
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fputc('\n', f);
+	fflush(f);
+}
+
 void
 log_info(const char *fmt,...)
 {
@@ -130,6 +145,18 @@ log_info(const char *fmt,...)
 	va_start(ap, fmt);
 	log_emit("", fmt, ap);
 	va_end(ap);
+}
+
+void
+log_echo(const Driver *d, const char *sql)
+{
+	FILE	   *f = log_stream ? log_stream : stderr;
+
+	if (d == NULL || d->opts == NULL || !d->opts->echo || sql == NULL)
+		return;
+	fflush(stdout);
+	fprintf(f, "%s\n", sql);
+	fflush(f);
 }
 
 void

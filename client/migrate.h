@@ -331,6 +331,9 @@ extern void log_error_hint(const char *fmt,...) __attribute__((format(printf, 1,
 extern void log_warning(const char *fmt,...) __attribute__((format(printf, 1, 2)));
 extern void log_info(const char *fmt,...) __attribute__((format(printf, 1, 2)));
 extern void log_debug(const char *fmt,...) __attribute__((format(printf, 1, 2)));
+/* --echo: drivers pass every SQL text they send; printed on stderr when
+ * d->opts->echo is set, nothing otherwise */
+extern void log_echo(const Driver *d, const char *sql);
 
 /* ------------------------------------------------------------------------
  * Hashing (OpenSSL libcrypto): "h1:" + base64(sha256(...)).

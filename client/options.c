@@ -78,7 +78,7 @@ static const OptDef opt_defs[] = {
 		C(CMD_APPLY) | C(CMD_DOWN) | C(CMD_STATUS) | C(CMD_HASH) | C(CMD_VALIDATE) | C(CMD_SET),
 		"DIR", "migration directory (default \"migrations\"); also file://DIR?format=FORMAT"},
 	{"revisions-schema", required_argument, OPT_REVISIONS_SCHEMA, DB_CMDS, "SCHEMA",
-	"schema of the revisions table (MySQL: database; ignored by SQLite)"},
+	"MySQL: database for the bookkeeping tables (default: the URL's)"},
 	{"dry-run", no_argument, OPT_DRY_RUN, C(CMD_APPLY) | C(CMD_DOWN), NULL,
 	"print what would run and change nothing"},
 	{"tx-mode", required_argument, OPT_TX_MODE, C(CMD_APPLY), "MODE",
@@ -380,7 +380,7 @@ cli_usage(FILE *out, const char *topic)
 static void
 usage_error(CliArgs *a)
 {
-	fprintf(stderr, "Try \"migrate --help\" for more information.\n");
+	log_raw("Try \"migrate --help\" for more information.");
 	a->exit_now = EXIT_ERROR;
 }
 
@@ -571,7 +571,7 @@ cli_parse(int argc, char **argv, CliArgs *a)
 	memset(&longopts[k], 0, sizeof(longopts[k]));
 
 	opterr = 0;
-	optind = 1;
+	optind = 0;				/* glibc: start over (tests parse several times) */
 	while ((c = getopt_long(argc, argv, ":d:h:p:U:wWvV", longopts, NULL)) != -1)
 	{
 		Options    *o = &a->opts;
@@ -822,7 +822,7 @@ cli_parse(int argc, char **argv, CliArgs *a)
 	if (((C(a->command) & DB_CMDS) || (a->command == CMD_VALIDATE && a->opts.url)) &&
 		!build_connection(a))
 	{
-		a->exit_now = EXIT_ERROR;
+		usage_error(a);
 		goto done;
 	}
 

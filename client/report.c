@@ -729,13 +729,13 @@ report_finish(Reporter *r, int64_t total_ns)
 	}
 	format_duration(total_ns, d, sizeof(d));
 	fprintf(r->out, "\n  -------------------------\n");
-	if (r->dry_run)
-		fprintf(r->out, "  -- dry run: nothing was changed\n");
 	fprintf(r->out, "  -- %s\n", d);
 	footer_line(r, c.migrations, c.migrations_failed, "migration");
 	if (c.checks > 0)
 		footer_line(r, c.checks, c.checks_failed, "check");
 	footer_line(r, c.stmts, c.stmts_failed, "sql statement");
+	if (r->dry_run)
+		fprintf(r->out, "  -- dry run: nothing was changed\n");
 	fflush(r->out);
 }
 

@@ -9,10 +9,11 @@
  *		apply_file per file (or down) -> unlock -> close -> summary
  *
  * Everything that reads or writes revisions happens under the runner lock,
- * taken with --lock-timeout.  --dry-run never changes the database: apply
- * calls prepare(create = false) and treats missing bookkeeping as "no
- * revisions", takes the lock (which changes nothing), and prints the
- * statements instead of running them; down passes dry_run to the driver.
+ * taken with --lock-timeout (a command that may not create the bookkeeping
+ * and finds none has no revisions to read and takes no lock).  --dry-run
+ * never changes the database: apply calls prepare(create = false) and
+ * treats missing bookkeeping as "no revisions", and prints the statements
+ * instead of running them; down passes dry_run to the driver.
  *
  * Exit codes: 0 ok, 1 error, 2 connection lost, 3 a migration step (a
  * statement or a check) failed.
@@ -67,6 +68,14 @@ session_open(Session *s, Driver *d, const Options *o, bool create, bool *ready)
 	rc = d->ops->prepare(d, create, ready);
 	if (rc != DRV_OK)
 		return exit_for(rc);
+
+	/*
+	 * Without bookkeeping (and not allowed to create it) there are no
+	 * revisions to read or write, so there is nothing to lock; the lock
+	 * itself may need the bookkeeping (the extension's functions).
+	 */
+	if (!*ready && !create)
+		return EXIT_OK;
 	rc = d->ops->lock(d, o->lock_timeout_ms);
 	if (rc == DRV_LOCKED)
 	{
@@ -217,6 +226,9 @@ apply_items(Driver *d, const PendingPlan *p, const Options *o, Reporter *r)
 			{
 				int			code = res.failed ? EXIT_STEP_FAILED : exit_for(rc);
 
+				if (code == EXIT_ERROR && reporter_failures(r) > 0)
+					code = EXIT_STEP_FAILED;
+
 				if (rc != DRV_CONN_LOST)
 				{
 					d->ops->rollback_all(d);
@@ -243,6 +255,9 @@ apply_items(Driver *d, const PendingPlan *p, const Options *o, Reporter *r)
 		{
 			int			code = res.failed ? log_step_failure(it->file, &res) : exit_for(rc);
 
+			/* a failed check is a failed step too */
+			if (code == EXIT_ERROR && reporter_failures(r) > 0)
+				code = EXIT_STEP_FAILED;
 			free_result(&res);
 			return code;
 		}

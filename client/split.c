@@ -84,6 +84,7 @@ typedef struct Scan
 	bool		is_create;
 	bool		routine;		/* BEGIN opens a block */
 	bool		first_begin;	/* first word was BEGIN (MariaDB NOT ATOMIC) */
+	bool		skip_word;		/* the word after END (END CASE, END IF, ...) */
 } Scan;
 
 static bool
@@ -163,6 +164,7 @@ emit(Scan *sc, size_t end)
 	sc->is_create = false;
 	sc->routine = false;
 	sc->first_begin = false;
+	sc->skip_word = false;
 }
 
 static void
@@ -174,6 +176,13 @@ set_delimiter(Scan *sc, const char *d, size_t n)
 	sc->custom = !(n == 1 && d[0] == ';');
 }
 
+/* letters, digits, underscore: what makes a delimiter such as GO a word */
+static bool
+is_word_char(char c)
+{
+	return is_ident_start(c) || (c >= '0' && c <= '9');
+}
+
 /* does the delimiter start at s[i]? */
 static bool
 delimiter_at(const Scan *sc, size_t i)
@@ -182,10 +191,10 @@ delimiter_at(const Scan *sc, size_t i)
 		memcmp(sc->s + i, sc->delim, sc->dlen) != 0)
 		return false;
 	/* a delimiter made of a word ("GO") must stand alone */
-	if (is_ident_char(sc->delim[0]) && i > 0 && is_ident_char(sc->s[i - 1]))
+	if (is_word_char(sc->delim[0]) && i > 0 && is_word_char(sc->s[i - 1]))
 		return false;
-	if (is_ident_char(sc->delim[sc->dlen - 1]) && i + sc->dlen < sc->len &&
-		is_ident_char(sc->s[i + sc->dlen]))
+	if (is_word_char(sc->delim[sc->dlen - 1]) && i + sc->dlen < sc->len &&
+		is_word_char(sc->s[i + sc->dlen]))
 		return false;
 	return true;
 }
@@ -370,6 +379,11 @@ track_word(Scan *sc, const char *w, size_t n, size_t after)
 	/* with a custom delimiter the user marks the ends: no guessing */
 	if (sc->paren > 0 || sc->custom)
 		return;
+	if (sc->skip_word)
+	{
+		sc->skip_word = false;
+		return;
+	}
 	sc->nwords++;
 	if (sc->nwords == 1)
 	{
@@ -414,7 +428,13 @@ track_word(Scan *sc, const char *w, size_t n, size_t after)
 			peek_word(sc, after, &nw, &nn);
 			if (word_is(nw, nn, "if") || word_is(nw, nn, "loop") ||
 				word_is(nw, nn, "while") || word_is(nw, nn, "repeat"))
+			{
+				sc->skip_word = true;
 				return;
+			}
+			/* END CASE closes a CASE statement; CASE must not open one */
+			if (word_is(nw, nn, "case"))
+				sc->skip_word = true;
 		}
 		sc->block--;
 	}

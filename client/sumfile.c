@@ -222,14 +222,55 @@ sum_free(SumFile *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/*
+ * Name lookups: a sorted index of a sum file's lines, so that comparing
+ * directories of thousands of files stays O(n log n).
+ */
+typedef struct NameIndex
+{
+	const SumFile *s;
+	int		   *order;			/* line numbers sorted by name */
+} NameIndex;
+
 static int
-find_line(const SumFile *s, const char *name)
+cmp_line_name(const void *a, const void *b, void *arg)
+{
+	const SumFile *s = arg;
+
+	return strcmp(s->lines[*(const int *) a].name, s->lines[*(const int *) b].name);
+}
+
+static void
+index_build(NameIndex *ix, const SumFile *s)
 {
 	int			k;
 
+	ix->s = s;
+	ix->order = xmalloc(sizeof(int) * (s->n ? s->n : 1));
 	for (k = 0; k < s->n; k++)
-		if (strcmp(s->lines[k].name, name) == 0)
-			return k;
+		ix->order[k] = k;
+	qsort_r(ix->order, s->n, sizeof(int), cmp_line_name, (void *) s);
+}
+
+/* line number of name, or -1 */
+static int
+find_line(const NameIndex *ix, const char *name)
+{
+	int			lo = 0,
+				hi = ix->s->n - 1;
+
+	while (lo <= hi)
+	{
+		int			mid = (lo + hi) / 2;
+		int			c = strcmp(ix->s->lines[ix->order[mid]].name, name);
+
+		if (c == 0)
+			return ix->order[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
 	return -1;
 }
 
@@ -243,6 +284,8 @@ sum_compare(const SumFile *computed, const SumFile *recorded, StrBuf *problems)
 				last_added = -1,
 				last_removed = -1;
 	bool		ok = true;
+	NameIndex	cix,
+				rix;
 
 	sum_header(recorded, header);
 	if (strcmp(header, recorded->header) != 0)
@@ -250,14 +293,16 @@ sum_compare(const SumFile *computed, const SumFile *recorded, StrBuf *problems)
 		sb_puts(problems, "The first line of the sum file does not match the lines after it, so the sum file itself was edited.");
 		return false;
 	}
+	index_build(&cix, computed);
+	index_build(&rix, recorded);
 	for (k = 0; k < computed->n; k++)
-		if (find_line(recorded, computed->lines[k].name) < 0)
+		if (find_line(&rix, computed->lines[k].name) < 0)
 		{
 			added++;
 			last_added = k;
 		}
 	for (k = 0; k < recorded->n; k++)
-		if (find_line(computed, recorded->lines[k].name) < 0)
+		if (find_line(&cix, recorded->lines[k].name) < 0)
 		{
 			removed++;
 			last_removed = k;
@@ -272,14 +317,14 @@ sum_compare(const SumFile *computed, const SumFile *recorded, StrBuf *problems)
 	else
 	{
 		for (k = 0; k < computed->n; k++)
-			if (find_line(recorded, computed->lines[k].name) < 0)
+			if (find_line(&rix, computed->lines[k].name) < 0)
 			{
 				sb_printf(problems, "%sFile \"%s\" was added.", problems->len ? "\n" : "",
 						  computed->lines[k].name);
 				ok = false;
 			}
 		for (k = 0; k < recorded->n; k++)
-			if (find_line(computed, recorded->lines[k].name) < 0)
+			if (find_line(&cix, recorded->lines[k].name) < 0)
 			{
 				sb_printf(problems, "%sFile \"%s\" was removed.", problems->len ? "\n" : "",
 						  recorded->lines[k].name);
@@ -294,12 +339,12 @@ sum_compare(const SumFile *computed, const SumFile *recorded, StrBuf *problems)
 
 		while (a < computed->n && b < recorded->n)
 		{
-			if (find_line(recorded, computed->lines[a].name) < 0)
+			if (find_line(&rix, computed->lines[a].name) < 0)
 			{
 				a++;
 				continue;
 			}
-			if (find_line(computed, recorded->lines[b].name) < 0)
+			if (find_line(&cix, recorded->lines[b].name) < 0)
 			{
 				b++;
 				continue;
@@ -339,6 +384,8 @@ sum_compare(const SumFile *computed, const SumFile *recorded, StrBuf *problems)
 		sb_puts(problems, "The sum file does not match the directory.");
 		ok = false;
 	}
+	free(cix.order);
+	free(rix.order);
 	return ok;
 }
 
