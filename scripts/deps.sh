@@ -42,5 +42,5 @@ migrate_build_install() {
 	jobs=$(nproc 2>/dev/null || echo 2)
 	make -s -j"$jobs" >/dev/null
 	make -s install >/dev/null
-	ln -sf "$(pg_config --bindir)/migrate" /usr/local/bin/migrate
+	ln -sf "$(${PG_CONFIG:-pg_config} --bindir)/migrate" /usr/local/bin/migrate
 }
