@@ -1102,7 +1102,8 @@ dir_list(const char *path, DirFormat *format, DirEntry **entries, int *n)
 		}
 		log_debug("migration directory \"%s\" has the %s format", path, dir_format_name(*format));
 	}
-	qsort(l.names, l.n, sizeof(char *), cmp_str);
+	if (l.n > 1)
+		qsort(l.names, l.n, sizeof(char *), cmp_str);
 	out = xcalloc(l.n ? l.n : 1, sizeof(DirEntry));
 	for (k = 0; k < l.n; k++)
 	{
@@ -1201,6 +1202,7 @@ dir_load(const char *path, DirFormat format, Dialect dialect, bool verify_sum,
 	if (verify_sum && sum_verify_dir(path, entries, n, &out->sum_path) != 0)
 	{
 		dir_entries_free(entries, n);
+		dir_free(out);
 		return -1;
 	}
 	out->files = xcalloc(n ? n : 1, sizeof(MigrationFile));

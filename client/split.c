@@ -568,6 +568,21 @@ split_sql(const char *text, size_t len, Dialect dialect, const char *delimiter,
 	}
 	set_delimiter(&sc, delimiter, strlen(delimiter));
 
+	/*
+	 * A NUL byte anywhere, also inside a string or a comment, is an error:
+	 * statement texts are C strings and would silently end at it.
+	 */
+	{
+		const char *nul = memchr(sc.s, '\0', sc.len);
+
+		if (nul != NULL)
+		{
+			fail(&sc, sc.line - 1 + line_at(sc.s, sc.len, (size_t) (nul - sc.s)),
+				 "NUL byte in input");
+			return -1;
+		}
+	}
+
 	if (sc.len >= 3 && memcmp(sc.s, "\xEF\xBB\xBF", 3) == 0)
 		sc.i = 3;
 
@@ -576,11 +591,6 @@ split_sql(const char *text, size_t len, Dialect dialect, const char *delimiter,
 		size_t		i = sc.i;
 		char		c = sc.s[i];
 
-		if (c == '\0')
-		{
-			fail(&sc, sc.line, "NUL byte in input");
-			goto error;
-		}
 		if (sc.in_stmt && sc.paren == 0 && sc.block == 0 && delimiter_at(&sc, i))
 		{
 			emit(&sc, sc.custom ? i : i + sc.dlen);
