@@ -583,8 +583,16 @@ split_sql(const char *text, size_t len, Dialect dialect, const char *delimiter,
 		}
 	}
 
+	/*
+	 * Skip a byte order mark by moving the start of the text, so that no
+	 * look-behind (a word delimiter such as GO, E'...', a qualified name)
+	 * takes its bytes for part of a word.
+	 */
 	if (sc.len >= 3 && memcmp(sc.s, "\xEF\xBB\xBF", 3) == 0)
-		sc.i = 3;
+	{
+		sc.s += 3;
+		sc.len -= 3;
+	}
 
 	while (sc.i < sc.len)
 	{
