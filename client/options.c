@@ -503,6 +503,7 @@ build_connection(CliArgs *a)
 		{
 			log_error("options -h, -p, -U, -w and -W only apply to PostgreSQL, not to a %s URL",
 					  dialect_name(a->url.dialect));
+			url_free(&a->url);
 			return false;
 		}
 		if (a->url.dialect == DIALECT_POSTGRES &&
@@ -510,6 +511,7 @@ build_connection(CliArgs *a)
 		{
 			log_error("%s", err);
 			free(err);
+			url_free(&a->url);
 			return false;
 		}
 	}
