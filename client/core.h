@@ -292,7 +292,7 @@ typedef struct PendingPlan
 	int			n;
 	const char *current;		/* current version (NULL: none applied) */
 	const Revision *current_rev;
-	int			executed;		/* revisions counted as executed files */
+	int			executed;		/* rows of files run in full or in part */
 	const Revision *partial;	/* partially applied / failed row, or NULL */
 	const Revision *last_error; /* row carrying the last error, or NULL */
 	int			out_of_order;	/* files added out of order */

@@ -854,13 +854,20 @@ parse_dbmate(MigrationFile *f, const char *data, size_t len, Dialect dialect)
 	return 0;
 }
 
-int
-migration_parse(MigrationFile *f, const char *path, const char *name,
-				const char *data, size_t len, DirFormat format, Dialect dialect)
+/*
+ * Parse a file.  When owned is not NULL it is data's malloc'd buffer, which
+ * this function takes over (a plain file's content is the file itself, so
+ * a large file is not held twice).
+ */
+static int
+parse_file(MigrationFile *f, const char *path, const char *name,
+		   const char *data, size_t len, DirFormat format, Dialect dialect,
+		   char *owned)
 {
 	size_t		bad;
 	bool		is_nul;
 	size_t		off = 0;
+	int			rc;
 
 	if (f->path == NULL)
 		f->path = xstrdup(path);
@@ -874,23 +881,43 @@ migration_parse(MigrationFile *f, const char *path, const char *name,
 			log_error("%s:%d: file is not valid UTF-8 (byte offset %zu)", path,
 					  line_at(data, len, bad), bad);
 		log_error_hint("Migration files must be UTF-8 text.");
+		free(owned);
 		return -1;
 	}
-	if (format == FORMAT_DBMATE)
-		return parse_dbmate(f, data, len, dialect);
-	if (is_txtar(data, len))
+	if (format == FORMAT_DBMATE || is_txtar(data, len))
 	{
-		if (format != FORMAT_NATIVE && format != FORMAT_AUTO)
+		if (format == FORMAT_DBMATE)
+			rc = parse_dbmate(f, data, len, dialect);
+		else if (format != FORMAT_NATIVE && format != FORMAT_AUTO)
 		{
 			log_error("%s: txtar files are only supported in native directories", path);
-			return -1;
+			rc = -1;
 		}
-		return parse_txtar(f, data, len, dialect);
+		else
+			rc = parse_txtar(f, data, len, dialect);
+		free(owned);
+		return rc;
 	}
 	if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
 		off = 3;
-	set_content(f, data + off, len - off);
-	return parse_part(f, data + off, len - off, 1, dialect, &f->stmts, true);
+	if (owned)
+	{
+		if (off)
+			memmove(owned, owned + off, len - off + 1);
+		f->content = owned;
+		f->content_len = len - off;
+		hash_bytes(f->content, f->content_len, f->hash);
+	}
+	else
+		set_content(f, data + off, len - off);
+	return parse_part(f, f->content, f->content_len, 1, dialect, &f->stmts, true);
+}
+
+int
+migration_parse(MigrationFile *f, const char *path, const char *name,
+				const char *data, size_t len, DirFormat format, Dialect dialect)
+{
+	return parse_file(f, path, name, data, len, format, dialect, NULL);
 }
 
 void
@@ -1214,9 +1241,11 @@ dir_load(const char *path, DirFormat format, Dialect dialect, bool verify_sum,
 		f->version = xstrdup(entries[k].version);
 		f->description = xstrdup(entries[k].description);
 		out->nfiles++;
-		if (migration_parse(f, full, entries[k].name, entries[k].data, entries[k].len,
-							format, dialect) != 0)
+		/* the file's buffer moves to the MigrationFile */
+		if (parse_file(f, full, entries[k].name, entries[k].data, entries[k].len,
+					   format, dialect, entries[k].data) != 0)
 			rc = -1;
+		entries[k].data = NULL;
 		free(full);
 		if (rc != 0)
 			break;

@@ -223,7 +223,7 @@ extern void report_group(Reporter *r, const char *title);
 extern void report_check(Reporter *r, const char *sql);
 extern void report_stmt(Reporter *r, const char *sql);
 extern void report_note(Reporter *r, const char *text);	/* "-- note: ..." inside a group */
-extern void report_group_ok(Reporter *r, int64_t elapsed_ns);
+extern void report_group_ok(Reporter *r, int64_t elapsed_ns);	/* < 0: listed, not run */
 extern void report_group_error(Reporter *r, const char *stmt, const char *error);
 extern void report_check_failed(Reporter *r, const char *sql, const char *error);
 
@@ -269,7 +269,9 @@ typedef struct DriverOps
 	/* connect using d->url and d->opts; DRV_OK or DRV_ERROR (message logged) */
 	int			(*connect) (Driver *d);
 	void		(*close) (Driver *d);
-	/* take / release the runner lock; DRV_LOCKED after timeout_ms */
+	/* take / release the runner lock; DRV_LOCKED after timeout_ms (the core
+	 * reports it).  Not called when prepare(create=false) found no
+	 * bookkeeping: there are no revisions to protect then */
 	int			(*lock) (Driver *d, int timeout_ms);
 	void		(*unlock) (Driver *d);
 	/* make the bookkeeping ready (extension / tables); with create == false
@@ -278,7 +280,11 @@ typedef struct DriverOps
 	/* every row (any order: the core sorts them); all strings and arrays
 	 * malloc'd, one allocation each, freed by the core with free() */
 	int			(*read_revisions) (Driver *d, RevisionList *out);
-	/* is the database empty of user objects?  *reason says what was found */
+	/* is the database empty of user objects?  *reason says what was found
+	 * (malloc'd).  Called when there are no revisions, possibly before the
+	 * bookkeeping exists (an apply dry run on a fresh database calls it
+	 * after prepare(create=false) found nothing), so it must not need the
+	 * bookkeeping; the bookkeeping itself does not count as user objects */
 	int			(*check_clean) (Driver *d, bool *clean, char **reason);
 	int			(*write_baseline) (Driver *d, const char *version, const char *description);
 	/* tx-mode all: one transaction around several apply_file calls */

@@ -134,9 +134,9 @@ static const CmdDef cmd_defs[] = {
 		"Reverts applied versions without down files: the database computes the\n"
 		"revert from what it recorded, checks that no data is lost (unless\n"
 		"--allow-loss names it), and runs it.  N, --to-version and --to-tag choose the\n"
-		"target; --dry-run shows the plan and runs only the checks.  The directory is\n"
-		"read when it exists (for --to-tag with a git ref, and for hand-written down\n"
-		"sections), but it is not needed.\n"},
+		"target; --dry-run shows the plan and runs only the checks.  The directory\n"
+		"(--dir, or \"migrations\" when it exists) is read and verified for --to-tag\n"
+		"with a git ref and for hand-written down sections, but it is not needed.\n"},
 	{CMD_STATUS, "status", "status [OPTION]...",
 		"show the current version, pending files and the last error",
 		"Shows the current version, the next one, how many files were executed and\n"
@@ -267,6 +267,36 @@ bad:
 
 /* ---- help -------------------------------------------------------------- */
 
+/* text from column `indent` on, wrapped at 79 columns */
+static void
+print_wrapped(FILE *out, const char *text, int indent)
+{
+	const char *p = text;
+	int			col = indent;
+
+	while (*p)
+	{
+		size_t		w = strcspn(p, " ");
+
+		if (col > indent && col + 1 + (int) w > 79)
+		{
+			fprintf(out, "\n%*s", indent, "");
+			col = indent;
+		}
+		else if (col > indent)
+		{
+			fputc(' ', out);
+			col++;
+		}
+		fwrite(p, 1, w, out);
+		col += (int) w;
+		p += w;
+		while (*p == ' ')
+			p++;
+	}
+	fputc('\n', out);
+}
+
 static void
 print_option(FILE *out, const OptDef *o)
 {
@@ -286,9 +316,10 @@ print_option(FILE *out, const OptDef *o)
 	else
 		snprintf(left, sizeof(left), "    --%s", o->name);
 	if (strlen(left) > 26)
-		fprintf(out, "  %s\n  %-26s %s\n", left, "", o->help);
+		fprintf(out, "  %s\n  %-26s ", left, "");
 	else
-		fprintf(out, "  %-26s %s\n", left, o->help);
+		fprintf(out, "  %-26s ", left);
+	print_wrapped(out, o->help, 29);
 }
 
 static void
@@ -324,7 +355,7 @@ cli_usage(FILE *out, const char *topic)
 		return;
 	}
 	fprintf(out,
-			"migrate applies versioned schema migrations and reverts them without down files.\n\n"
+			"migrate applies versioned schema migrations and reverts them without down\nfiles.\n\n"
 			"Usage:\n  migrate COMMAND [OPTION]... [ARGUMENT]\n\nCommands:\n");
 	for (k = 0; cmd_defs[k].name; k++)
 	{
@@ -496,23 +527,21 @@ build_connection(CliArgs *a)
 			log_error("%s", err);
 			log_error_hint("URLs look like postgres://user@host:5432/db, mysql://user@host:3306/db or sqlite://path/to/file.db.");
 			free(err);
-			return false;
+			goto fail;
 		}
 		if (a->url.dialect != DIALECT_POSTGRES &&
 			(pg_opts || a->opts.prompt_password != PROMPT_AUTO))
 		{
 			log_error("options -h, -p, -U, -w and -W only apply to PostgreSQL, not to a %s URL",
 					  dialect_name(a->url.dialect));
-			url_free(&a->url);
-			return false;
+			goto fail;
 		}
 		if (a->url.dialect == DIALECT_POSTGRES &&
 			url_pg_override(&a->url, a->pg_host, a->pg_port, a->pg_user, &err) != 0)
 		{
 			log_error("%s", err);
 			free(err);
-			url_free(&a->url);
-			return false;
+			goto fail;
 		}
 	}
 	else if (url_from_pg_options(a->pg_dbname, a->pg_host, a->pg_port, a->pg_user,
@@ -520,7 +549,7 @@ build_connection(CliArgs *a)
 	{
 		log_error("%s", err);
 		free(err);
-		return false;
+		goto fail;
 	}
 	a->have_url = true;
 	if (a->url.password && a->url.password[0])
@@ -529,6 +558,10 @@ build_connection(CliArgs *a)
 		log_error_hint("For PostgreSQL, use ~/.pgpass or the PGPASSWORD environment variable instead.");
 	}
 	return true;
+
+fail:
+	url_free(&a->url);
+	return false;
 }
 
 void

@@ -210,7 +210,8 @@ pending_compute(const MigrationDir *dir, const RevisionList *revs,
 			p->partial = r;
 		if (r->error && r->error[0] && !(r->type & REV_SET))
 			p->last_error = r;
-		if (r->type != REV_BASELINE)
+		/* a file rolled back after failing (nothing applied) was not executed */
+		if (r->type != REV_BASELINE && (revision_complete(r) || r->applied > 0))
 			p->executed++;
 	}
 	if (revs->n > 0)

@@ -56,6 +56,7 @@ typedef struct Group
 	StrList		checks;
 	StrList		notes;
 	GroupState	state;
+	bool		planned;		/* listed but not run (apply dry run) */
 	int64_t		elapsed_ns;
 	char	   *error;
 	char	   *error_stmt;
@@ -451,6 +452,12 @@ report_group_ok(Reporter *r, int64_t elapsed_ns)
 	if (g == NULL)
 		return;
 	g->state = GROUP_OK;
+	if (elapsed_ns < 0)
+	{
+		/* the core's dry run: nothing of this group ran */
+		g->planned = true;
+		return;
+	}
 	g->elapsed_ns = elapsed_ns;
 	if (r->json)
 		return;
@@ -596,7 +603,7 @@ group_state_name(const Reporter *r, const Group *g)
 	{
 		case GROUP_OPEN:
 		case GROUP_OK:
-			return r->dry_run && g->checks.n == 0 ? "planned" : "ok";
+			return g->planned || (r->dry_run && g->checks.n == 0) ? "planned" : "ok";
 		case GROUP_ERROR:
 			return "error";
 		case GROUP_CHECK_FAILED:

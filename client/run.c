@@ -169,7 +169,7 @@ dry_run_file(Reporter *r, const PendingItem *it)
 		for (k = 0; k < f->checks.n; k++)
 			report_check(r, f->checks.items[k].text);
 		report_note(r, "checks are not run in a dry run");
-		report_group_ok(r, 0);
+		report_group_ok(r, -1);
 	}
 	group_title(title, sizeof(title), "migrating", f->version);
 	report_group(r, title);
@@ -183,7 +183,7 @@ dry_run_file(Reporter *r, const PendingItem *it)
 	}
 	for (k = it->start; k < f->stmts.n; k++)
 		report_stmt(r, f->stmts.items[k].text);
-	report_group_ok(r, 0);
+	report_group_ok(r, -1);
 }
 
 static void
@@ -479,19 +479,20 @@ cmd_status(Driver *d, const MigrationDir *dir, const Options *o, FILE *out)
 	v.plan = &p;
 	v.revs = &revs;
 	v.problem = p.error;
-	if (p.partial)
+	/* a file stopped part way: the reference tool's "(N statements applied)" */
+	if (p.partial && p.partial->applied > 0 &&
+		(p.current == NULL || version_cmp(p.partial->version, p.current) > 0))
 	{
 		v.last_partial = true;
-		v.next = p.partial->version;
-		v.next_left = p.partial->total - p.partial->applied;
-		if (p.partial->applied > 0)
-		{
-			v.current = p.partial->version;
-			v.current_applied = p.partial->applied;
-		}
+		v.current = p.partial->version;
+		v.current_applied = p.partial->applied;
 	}
-	else if (p.n > 0)
+	if (p.n > 0)
+	{
 		v.next = p.items[0].file->version;
+		if (p.items[0].rev)
+			v.next_left = p.items[0].rev->total - p.items[0].rev->applied;
+	}
 	if (p.last_error)
 	{
 		v.error = p.last_error->error;

@@ -27,6 +27,9 @@
  *
  *-------------------------------------------------------------------------
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE				/* qsort_r */
+#endif
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>

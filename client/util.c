@@ -202,6 +202,7 @@ read_file(const char *path, char **data, size_t *len, char **err)
 		*err = xstrdup(strerror(errno));
 		return -1;
 	}
+	memset(&st, 0, sizeof(st));
 	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
 	{
 		close(fd);
@@ -209,9 +210,27 @@ read_file(const char *path, char **data, size_t *len, char **err)
 		return -1;
 	}
 	sb_init(&sb);
+	/* a regular file: read it into a buffer of its size, not a doubled one */
+	if (S_ISREG(st.st_mode) && st.st_size > 0)
+	{
+		sb.data = xrealloc(sb.data, (size_t) st.st_size + 1);
+		sb.cap = (size_t) st.st_size + 1;
+	}
 	for (;;)
 	{
-		r = read(fd, buf, sizeof(buf));
+		if (sb.cap - sb.len > sizeof(buf))
+		{
+			/* straight into the buffer while it has room */
+			r = read(fd, sb.data + sb.len, sb.cap - sb.len - 1);
+			if (r > 0)
+			{
+				sb.len += (size_t) r;
+				sb.data[sb.len] = '\0';
+				continue;
+			}
+		}
+		else
+			r = read(fd, buf, sizeof(buf));
 		if (r < 0)
 		{
 			if (errno == EINTR)

@@ -215,6 +215,22 @@ apply_dry_run_changes_nothing(void **state)
 }
 
 static void
+apply_dry_run_checks(void **state)
+{
+	teardown(state);
+	mem_dir_init(&dir);
+	mem_dir_add(&dir, "1", "-- migrate:txtar\n-- checks.sql --\nSELECT true;\n-- migration.sql --\nSELECT 1;\n");
+	opts.dry_run = true;
+	assert_int_equal(run(cmd_apply), EXIT_OK);
+	assert_contains(out, "  -- checks before migrating version 1\n    -> SELECT true;\n"
+					"    -- note: checks are not run in a dry run\n\n  -- migrating version 1\n");
+	assert_null(strstr(out, "-- ok"));
+	opts.json = true;
+	assert_int_equal(run(cmd_apply), EXIT_OK);
+	assert_contains(out, "\"title\":\"checks before migrating version 1\",\"version\":\"1\",\"status\":\"planned\"");
+}
+
+static void
 apply_file_mode_failure(void **state)
 {
 	fake->fail_version = "2";
@@ -528,6 +544,37 @@ status_text(void **state)
 }
 
 static void
+status_after_rollback(void **state)
+{
+	Revision   *r;
+
+	/* --tx-mode all failed in file 2: file 1 was rolled back with it */
+	fake->ready = true;
+	r = fake_add("2", REV_APPLIED, 0, 2, dir_find(&dir, "2")->hash);
+	r->error = xstrdup("ERROR: boom");
+	r->error_stmt = xstrdup("INSERT INTO b VALUES (1);");
+	assert_int_equal(run(cmd_status), EXIT_OK);
+	assert_string_equal(out,
+						"Migration Status: PENDING\n"
+						"  -- Current Version: No migration applied yet\n"
+						"  -- Next Version:    1\n"
+						"  -- Executed Files:  0\n"
+						"  -- Pending Files:   3\n"
+						"       1_v1.sql\n"
+						"       2_v2.sql\n"
+						"       3_v3.sql\n"
+						"\n"
+						"Last migration attempt had errors:\n"
+						"  -- SQL:   INSERT INTO b VALUES (1);\n"
+						"  -- ERROR: ERROR: boom\n");
+	/* once file 1 is in, file 2 is next, with all its statements left */
+	fake_add("1", REV_APPLIED, 1, 1, dir_find(&dir, "1")->hash);
+	assert_int_equal(run(cmd_status), EXIT_OK);
+	assert_contains(out, "  -- Current Version: 1\n  -- Next Version:    2 (2 statements left)\n"
+					"  -- Executed Files:  1\n");
+}
+
+static void
 status_problem_and_json(void **state)
 {
 	fake->ready = true;
@@ -663,6 +710,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(apply_dirty_database, setup, teardown),
 		cmocka_unit_test_setup_teardown(apply_baseline, setup, teardown),
 		cmocka_unit_test_setup_teardown(apply_dry_run_changes_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(apply_dry_run_checks, setup, teardown),
 		cmocka_unit_test_setup_teardown(apply_file_mode_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(apply_none_mode_resume, setup, teardown),
 		cmocka_unit_test_setup_teardown(apply_refuses_changed_history, setup, teardown),
@@ -678,6 +726,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(down_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(down_check_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(status_text, setup, teardown),
+		cmocka_unit_test_setup_teardown(status_after_rollback, setup, teardown),
 		cmocka_unit_test_setup_teardown(status_problem_and_json, setup, teardown),
 		cmocka_unit_test_setup_teardown(set_and_tag, setup, teardown),
 		cmocka_unit_test_setup_teardown(missing_driver_and_directory, setup, teardown),

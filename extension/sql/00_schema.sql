@@ -1,9 +1,14 @@
 -- Bookkeeping schema.  The user-facing functions live in the extension's schema
 -- (so that they are callable unqualified after a plain CREATE EXTENSION); everything
 -- internal lives in schema "migrate", which only the extension's owner can
--- write to.
+-- write to.  The schema must not exist before CREATE EXTENSION: a pre-created
+-- "migrate" schema makes the installation fail rather than adopt it.
 CREATE SCHEMA migrate;
 REVOKE ALL ON SCHEMA migrate FROM PUBLIC;
+-- USAGE lets any role call migrate.version() for the client's handshake and see
+-- the names of the bookkeeping objects; every table and every other function
+-- stays revoked from PUBLIC below.
+GRANT USAGE ON SCHEMA migrate TO PUBLIC;
 COMMENT ON SCHEMA migrate IS 'bookkeeping of the migrate extension: revisions, history, images';
 
 CREATE FUNCTION migrate.version() RETURNS pg_catalog.text

@@ -1,0 +1,533 @@
+/*-------------------------------------------------------------------------
+ *
+ * util.c
+ *	  Helpers shared by the migrate extension: JSON writer, saved SPI
+ *	  queries, owner switching, hashing, version ordering.
+ *
+ * Nothing here touches the catalog beyond pg_extension and name lookups;
+ * every function is safe to call from an event trigger.
+ *
+ * Copyright (c) 2026, migrate developers
+ *
+ * IDENTIFICATION
+ *	  extension/util.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <ctype.h>
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/indexing.h"
+#include "catalog/pg_extension.h"
+#include "catalog/pg_type.h"
+#include "commands/extension.h"
+#include "common/base64.h"
+#include "common/cryptohash.h"
+#include "common/sha2.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/guc.h"
+#include "utils/json.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+
+#include "util.h"
+
+/* ------------------------------------------------------------------------
+ * JSON writer
+ * ------------------------------------------------------------------------
+ */
+void
+jw_init(JsonWriter *w)
+{
+	initStringInfo(&w->buf);
+	w->depth = 0;
+	w->first[0] = true;
+	w->after_key = false;
+}
+
+/* separator before a value or key at the current level */
+static void
+jw_sep(JsonWriter *w)
+{
+	if (w->after_key)
+	{
+		w->after_key = false;
+		return;
+	}
+	if (!w->first[w->depth])
+		appendStringInfoChar(&w->buf, ',');
+	w->first[w->depth] = false;
+}
+
+static void
+jw_open(JsonWriter *w, char c)
+{
+	jw_sep(w);
+	appendStringInfoChar(&w->buf, c);
+	if (w->depth + 1 >= JW_MAX_DEPTH)
+		elog(ERROR, "image nesting too deep");
+	w->depth++;
+	w->first[w->depth] = true;
+}
+
+void
+jw_object_start(JsonWriter *w)
+{
+	jw_open(w, '{');
+}
+
+void
+jw_array_start(JsonWriter *w)
+{
+	jw_open(w, '[');
+}
+
+void
+jw_object_end(JsonWriter *w)
+{
+	Assert(w->depth > 0);
+	w->depth--;
+	appendStringInfoChar(&w->buf, '}');
+}
+
+void
+jw_array_end(JsonWriter *w)
+{
+	Assert(w->depth > 0);
+	w->depth--;
+	appendStringInfoChar(&w->buf, ']');
+}
+
+void
+jw_key(JsonWriter *w, const char *key)
+{
+	jw_sep(w);
+	escape_json(&w->buf, key);
+	appendStringInfoChar(&w->buf, ':');
+	w->after_key = true;
+}
+
+void
+jw_string(JsonWriter *w, const char *value)
+{
+	jw_sep(w);
+	if (value == NULL)
+		appendStringInfoString(&w->buf, "null");
+	else
+		escape_json(&w->buf, value);
+}
+
+void
+jw_bool(JsonWriter *w, bool value)
+{
+	jw_sep(w);
+	appendStringInfoString(&w->buf, value ? "true" : "false");
+}
+
+void
+jw_int64(JsonWriter *w, int64 value)
+{
+	jw_sep(w);
+	appendStringInfo(&w->buf, INT64_FORMAT, value);
+}
+
+void
+jw_null(JsonWriter *w)
+{
+	jw_sep(w);
+	appendStringInfoString(&w->buf, "null");
+}
+
+void
+jw_kv_string(JsonWriter *w, const char *key, const char *value)
+{
+	jw_key(w, key);
+	jw_string(w, value);
+}
+
+void
+jw_kv_bool(JsonWriter *w, const char *key, bool value)
+{
+	jw_key(w, key);
+	jw_bool(w, value);
+}
+
+void
+jw_kv_int64(JsonWriter *w, const char *key, int64 value)
+{
+	jw_key(w, key);
+	jw_int64(w, value);
+}
+
+Jsonb *
+jw_finish(JsonWriter *w)
+{
+	Assert(w->depth == 0);
+	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(w->buf.data)));
+}
+
+/* ------------------------------------------------------------------------
+ * Saved SPI queries
+ * ------------------------------------------------------------------------
+ */
+int
+mq_exec(MigrateQuery *q, Datum *values, const char *nulls, bool read_only, long count)
+{
+	int			rc;
+
+	if (q->plan == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare(q->sql, q->nargs, q->argtypes);
+
+		if (plan == NULL)
+			elog(ERROR, "could not prepare bookkeeping query: %s",
+				 SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(plan) != 0)
+			elog(ERROR, "could not keep bookkeeping query plan");
+		q->plan = plan;
+	}
+	/*
+	 * Always non-read-only: bookkeeping reads must see rows written earlier
+	 * in the same command (a read-only execution keeps the caller's
+	 * snapshot).  read_only only documents the caller's intent.
+	 */
+	(void) read_only;
+	rc = SPI_execute_plan(q->plan, values, nulls, false, count);
+	if (rc < 0)
+		elog(ERROR, "bookkeeping query failed: %s (%s)",
+			 SPI_result_code_string(rc), q->sql);
+	return rc;
+}
+
+Datum
+mq_value(int row, int col, bool *isnull)
+{
+	if (SPI_tuptable == NULL || row >= SPI_processed)
+	{
+		*isnull = true;
+		return (Datum) 0;
+	}
+	return SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, isnull);
+}
+
+char *
+mq_text(int row, int col)
+{
+	bool		isnull;
+	Datum		d = mq_value(row, col, &isnull);
+
+	if (isnull)
+		return NULL;
+	return TextDatumGetCString(d);
+}
+
+int64
+mq_int64(int row, int col, int64 if_null)
+{
+	bool		isnull;
+	Datum		d = mq_value(row, col, &isnull);
+
+	if (isnull)
+		return if_null;
+	switch (SPI_gettypeid(SPI_tuptable->tupdesc, col))
+	{
+		case INT2OID:
+			return DatumGetInt16(d);
+		case INT4OID:
+			return DatumGetInt32(d);
+		default:
+			return DatumGetInt64(d);
+	}
+}
+
+/* ------------------------------------------------------------------------
+ * Extension owner
+ * ------------------------------------------------------------------------
+ */
+Oid
+migrate_extension_oid(bool missing_ok)
+{
+	return get_extension_oid("migrate", missing_ok);
+}
+
+/*
+ * Owner of the migrate extension.  The extension is created by a superuser
+ * (superuser = true in the control file); ownership may later be moved.
+ */
+Oid
+migrate_extension_owner(void)
+{
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	Oid			owner = InvalidOid;
+
+	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber,
+				F_NAMEEQ, CStringGetDatum("migrate"));
+	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+		owner = ((Form_pg_extension) GETSTRUCT(tup))->extowner;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+
+	if (!OidIsValid(owner))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("extension \"migrate\" is not installed in this database"),
+				 errhint("A superuser must run CREATE EXTENSION migrate in this database.")));
+	return owner;
+}
+
+void
+migrate_become_owner(OwnerSwitch *s)
+{
+	Oid			owner = migrate_extension_owner();
+
+	GetUserIdAndSecContext(&s->saved_user, &s->saved_sec);
+	SetUserIdAndSecContext(owner, s->saved_sec | SECURITY_LOCAL_USERID_CHANGE);
+	s->nestlevel = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+}
+
+void
+migrate_restore_user(OwnerSwitch *s)
+{
+	AtEOXact_GUC(false, s->nestlevel);
+	SetUserIdAndSecContext(s->saved_user, s->saved_sec);
+}
+
+/* ------------------------------------------------------------------------
+ * Hashing
+ * ------------------------------------------------------------------------
+ */
+static void
+sha256_parts(List *parts, int upto, uint8 *out)
+{
+	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
+	ListCell   *lc;
+	int			i = 0;
+
+	if (ctx == NULL || pg_cryptohash_init(ctx) < 0)
+		elog(ERROR, "could not initialize SHA-256");
+	foreach(lc, parts)
+	{
+		const char *s = lfirst(lc);
+
+		if (i++ > upto)
+			break;
+		if (s != NULL && pg_cryptohash_update(ctx, (const uint8 *) s, strlen(s)) < 0)
+			elog(ERROR, "could not compute SHA-256");
+	}
+	if (pg_cryptohash_final(ctx, out, PG_SHA256_DIGEST_LENGTH) < 0)
+		elog(ERROR, "could not compute SHA-256");
+	pg_cryptohash_free(ctx);
+}
+
+static void
+sha256_bytes(const char *data, size_t len, uint8 *out)
+{
+	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
+
+	if (ctx == NULL || pg_cryptohash_init(ctx) < 0 ||
+		pg_cryptohash_update(ctx, (const uint8 *) data, len) < 0 ||
+		pg_cryptohash_final(ctx, out, PG_SHA256_DIGEST_LENGTH) < 0)
+		elog(ERROR, "could not compute SHA-256");
+	pg_cryptohash_free(ctx);
+}
+
+char *
+migrate_sha256_hex(const char *data, size_t len)
+{
+	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+	static const char hex[] = "0123456789abcdef";
+	char	   *out = palloc(PG_SHA256_DIGEST_LENGTH * 2 + 1);
+
+	sha256_bytes(data, len, digest);
+	for (int i = 0; i < PG_SHA256_DIGEST_LENGTH; i++)
+	{
+		out[2 * i] = hex[digest[i] >> 4];
+		out[2 * i + 1] = hex[digest[i] & 0xf];
+	}
+	out[PG_SHA256_DIGEST_LENGTH * 2] = '\0';
+	return out;
+}
+
+static char *
+h1_of_digest(const uint8 *digest)
+{
+	int			enclen = pg_b64_enc_len(PG_SHA256_DIGEST_LENGTH);
+	char	   *out = palloc(enclen + 4);
+	int			n;
+
+	memcpy(out, "h1:", 3);
+	n = pg_b64_encode((const char *) digest, PG_SHA256_DIGEST_LENGTH, out + 3, enclen);
+	if (n < 0)
+		elog(ERROR, "could not encode hash");
+	out[3 + n] = '\0';
+	return out;
+}
+
+char *
+migrate_h1(const char *data, size_t len)
+{
+	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+
+	sha256_bytes(data, len, digest);
+	return h1_of_digest(digest);
+}
+
+char *
+migrate_running_hash(List *statements, int upto)
+{
+	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+
+	sha256_parts(statements, upto, digest);
+	return h1_of_digest(digest);
+}
+
+/* ------------------------------------------------------------------------
+ * Versions
+ * ------------------------------------------------------------------------
+ */
+static int
+natural_cmp(const char *a, const char *b)
+{
+	while (*a && *b)
+	{
+		if (isdigit((unsigned char) *a) && isdigit((unsigned char) *b))
+		{
+			const char *ea,
+					   *eb;
+			size_t		la,
+						lb;
+			int			c;
+
+			while (*a == '0' && isdigit((unsigned char) a[1]))
+				a++;
+			while (*b == '0' && isdigit((unsigned char) b[1]))
+				b++;
+			for (ea = a; isdigit((unsigned char) *ea); ea++)
+				;
+			for (eb = b; isdigit((unsigned char) *eb); eb++)
+				;
+			la = ea - a;
+			lb = eb - b;
+			if (la != lb)
+				return la < lb ? -1 : 1;
+			c = memcmp(a, b, la);
+			if (c != 0)
+				return c < 0 ? -1 : 1;
+			a = ea;
+			b = eb;
+			continue;
+		}
+		if (*a != *b)
+			return (unsigned char) *a < (unsigned char) *b ? -1 : 1;
+		a++;
+		b++;
+	}
+	if (*a)
+		return 1;
+	if (*b)
+		return -1;
+	return 0;
+}
+
+/* total order: natural order, then byte order ("01" before "1") */
+int
+migrate_version_cmp(const char *a, const char *b)
+{
+	int			c = natural_cmp(a, b);
+
+	if (c != 0)
+		return c;
+	c = strcmp(a, b);
+	return c < 0 ? -1 : (c > 0 ? 1 : 0);
+}
+
+/* ------------------------------------------------------------------------
+ * Arrays and names
+ * ------------------------------------------------------------------------
+ */
+ArrayType *
+migrate_text_array(List *strings)
+{
+	int			n = list_length(strings);
+	Datum	   *elems = palloc0(sizeof(Datum) * Max(n, 1));
+	bool	   *nulls = palloc0(sizeof(bool) * Max(n, 1));
+	int			dims[1] = {n};
+	int			lbs[1] = {1};
+	ListCell   *lc;
+	int			i = 0;
+
+	foreach(lc, strings)
+	{
+		const char *s = lfirst(lc);
+
+		if (s == NULL)
+			nulls[i] = true;
+		else
+			elems[i] = CStringGetTextDatum(s);
+		i++;
+	}
+	if (n == 0)
+		return construct_empty_array(TEXTOID);
+	return construct_md_array(elems, nulls, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT);
+}
+
+List *
+migrate_text_list(ArrayType *array)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	List	   *out = NIL;
+
+	if (array == NULL)
+		return NIL;
+	if (ARR_NDIM(array) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("expected a one-dimensional text array")));
+	deconstruct_array(array, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	for (int i = 0; i < n; i++)
+		out = lappend(out, nulls[i] ? NULL : TextDatumGetCString(elems[i]));
+	return out;
+}
+
+char *
+migrate_qualified_relname(Oid relid)
+{
+	char	   *name = get_rel_name(relid);
+
+	if (name == NULL)
+		return NULL;
+	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), name);
+}
+
+char *
+migrate_qualified_typname(Oid typid)
+{
+	HeapTuple	tup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
+	Form_pg_type typ;
+	char	   *out;
+
+	if (!HeapTupleIsValid(tup))
+		return NULL;
+	typ = (Form_pg_type) GETSTRUCT(tup);
+	out = quote_qualified_identifier(get_namespace_name(typ->typnamespace),
+									 NameStr(typ->typname));
+	ReleaseSysCache(tup);
+	return out;
+}

@@ -1,0 +1,129 @@
+/*-------------------------------------------------------------------------
+ *
+ * util.h
+ *	  Small helpers shared by the migrate extension's C files: a JSON writer
+ *	  for canonical images, saved SPI queries on the bookkeeping tables,
+ *	  switching to the extension owner for bookkeeping writes, hashing and
+ *	  version ordering.
+ *
+ * Copyright (c) 2026, migrate developers
+ *
+ * IDENTIFICATION
+ *	  extension/util.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MIGRATE_UTIL_H
+#define MIGRATE_UTIL_H
+
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "nodes/pg_list.h"
+#include "utils/array.h"
+#include "utils/jsonb.h"
+
+/* Name of the bookkeeping schema (fixed: the extension is not relocatable). */
+#define MIGRATE_SCHEMA "migrate"
+
+/* ------------------------------------------------------------------------
+ * JSON writer.  Produces text that jsonb_in turns into the canonical image;
+ * jsonb orders keys itself, so writers need not care about key order.
+ * ------------------------------------------------------------------------
+ */
+#define JW_MAX_DEPTH 16
+
+typedef struct JsonWriter
+{
+	StringInfoData buf;
+	int			depth;
+	bool		first[JW_MAX_DEPTH];
+	bool		after_key;
+} JsonWriter;
+
+extern void jw_init(JsonWriter *w);
+extern void jw_object_start(JsonWriter *w);
+extern void jw_object_end(JsonWriter *w);
+extern void jw_array_start(JsonWriter *w);
+extern void jw_array_end(JsonWriter *w);
+extern void jw_key(JsonWriter *w, const char *key);
+extern void jw_string(JsonWriter *w, const char *value);	/* NULL: null */
+extern void jw_bool(JsonWriter *w, bool value);
+extern void jw_int64(JsonWriter *w, int64 value);
+extern void jw_null(JsonWriter *w);
+/* key + value shorthands */
+extern void jw_kv_string(JsonWriter *w, const char *key, const char *value);
+extern void jw_kv_bool(JsonWriter *w, const char *key, bool value);
+extern void jw_kv_int64(JsonWriter *w, const char *key, int64 value);
+extern Jsonb *jw_finish(JsonWriter *w);
+
+/* ------------------------------------------------------------------------
+ * Saved SPI queries.  A MigrateQuery is declared static next to its use;
+ * the plan is prepared on first use and kept for the life of the backend
+ * (the plan cache revalidates it if the tables are re-created).
+ * ------------------------------------------------------------------------
+ */
+#define MQ_MAX_ARGS 12
+
+typedef struct MigrateQuery
+{
+	const char *sql;
+	int			nargs;
+	Oid			argtypes[MQ_MAX_ARGS];
+	SPIPlanPtr	plan;
+} MigrateQuery;
+
+/* run q with values/nulls (nulls: 'n' = NULL, ' ' = not null; NULL = none) */
+extern int	mq_exec(MigrateQuery *q, Datum *values, const char *nulls,
+					bool read_only, long count);
+
+/* value of column col (1-based) of row 0 of the last result, or isnull */
+extern Datum mq_value(int row, int col, bool *isnull);
+extern char *mq_text(int row, int col);		/* palloc'd in the caller's context, or NULL */
+extern int64 mq_int64(int row, int col, int64 if_null);
+
+/* ------------------------------------------------------------------------
+ * Extension owner.  Bookkeeping tables are writable only by the owner; C
+ * code that records something on behalf of a runner switches to the owner
+ * for the duration of the write (in the manner of pg_cron), with
+ * search_path pinned to "pg_catalog, pg_temp" so that the bookkeeping
+ * queries resolve the same way whatever the session's path is.  A switch
+ * must be undone in LIFO order; an error undoes it with the transaction.
+ * ------------------------------------------------------------------------
+ */
+typedef struct OwnerSwitch
+{
+	Oid			saved_user;
+	int			saved_sec;
+	int			nestlevel;		/* GUC nest level of the pinned search_path */
+} OwnerSwitch;
+
+extern Oid	migrate_extension_oid(bool missing_ok);
+extern Oid	migrate_extension_owner(void);
+extern void migrate_become_owner(OwnerSwitch *s);
+extern void migrate_restore_user(OwnerSwitch *s);
+
+/* ------------------------------------------------------------------------
+ * Hashing.
+ * ------------------------------------------------------------------------
+ */
+/* hex sha256 of data (64 characters) */
+extern char *migrate_sha256_hex(const char *data, size_t len);
+/* "h1:" + base64(sha256(data)) */
+extern char *migrate_h1(const char *data, size_t len);
+/* running hash of statements[0..upto] (inclusive), as the client computes it */
+extern char *migrate_running_hash(List *statements, int upto);
+
+/* ------------------------------------------------------------------------
+ * Versions and arrays.
+ * ------------------------------------------------------------------------
+ */
+/* natural order: digit runs compare as numbers, the rest byte by byte */
+extern int	migrate_version_cmp(const char *a, const char *b);
+/* text[] <-> List of char * (NULL elements kept as NULL) */
+extern ArrayType *migrate_text_array(List *strings);
+extern List *migrate_text_list(ArrayType *array);
+/* qualified, quoted name of a relation or type */
+extern char *migrate_qualified_relname(Oid relid);
+extern char *migrate_qualified_typname(Oid typid);
+
+#endif							/* MIGRATE_UTIL_H */
