@@ -161,9 +161,12 @@ fuzz_check_split(const char *s, size_t len, Dialect d, const char *delim)
 		/*
 		 * A byte order mark is skipped only at the start of a file, so a
 		 * statement that starts with one (after a delimiter) would lose it
-		 * when split alone.
+		 * when split alone.  In MySQL, "--" ends a statement text only when
+		 * a delimiter followed it directly ("--//"), where it is not a
+		 * comment; at the end of a text it is one, as the server reads it.
 		 */
-		if (idempotent && !(tlen >= 3 && memcmp(st->text, "\xEF\xBB\xBF", 3) == 0))
+		if (idempotent && !(tlen >= 3 && memcmp(st->text, "\xEF\xBB\xBF", 3) == 0) &&
+			!(d == DIALECT_MYSQL && tlen >= 2 && memcmp(st->text + tlen - 2, "--", 2) == 0))
 		{
 			StmtList	again;
 			SplitError	err2;
