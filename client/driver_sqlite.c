@@ -1250,6 +1250,14 @@ sq_apply_file(Driver *d, const MigrationFile *f, TxMode mode, int start, Reporte
 	title = sq_asprintf("migrating version %s", f->version);
 	report_group(r, title);
 	free(title);
+	if (start > 0)
+	{
+		char	   *note = sq_asprintf("resuming: the first %d statement%s ran before", start,
+									   start == 1 ? "" : "s");
+
+		report_note(r, note);
+		free(note);
+	}
 	if (d->opts && d->opts->dry_run)
 	{
 		for (int i = start; i < f->stmts.n; i++)
