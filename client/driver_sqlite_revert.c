@@ -19,6 +19,12 @@
  * segment has the same checks (from the difference between the live state
  * and the target) and the same verification.
  *
+ * Order: table renames first, while the schema is valid (SQLite rewrites
+ * the views, triggers and foreign keys naming them); then triggers, views
+ * and indexes that go or change (and views depending on a dropped view,
+ * re-created afterwards); tables dropped; tables altered or rebuilt;
+ * tables re-created; indexes, views and triggers as recorded.
+ *
  * Rehearsal: the whole plan is first run on a scratch database holding the
  * live schema without data (driver_sqlite_schema.c).  Table changes try
  * ALTER TABLE RENAME/DROP/ADD COLUMN there and keep them only when the
