@@ -188,7 +188,8 @@ check_raise(Revert *rv, Check *c)
 	const char *hint;
 
 	if (c->destructive)
-		hint = psprintf("Move or delete the data first, or pass allow_loss => ARRAY['%s'] to accept the loss.",
+		hint = psprintf("Move or delete the data first, or allow the loss of %s (allow_loss => ARRAY['%s'] in SQL, --allow-loss '%s' with the client).",
+						c->object ? c->object : "", c->object ? c->object : "",
 						c->object ? c->object : "");
 	else if (c->kind == CHECK_LABEL_UNUSED)
 		hint = "Change the rows that use these labels first.";
@@ -207,7 +208,7 @@ check_raise(Revert *rv, Check *c)
 			 c->count >= 0
 			 ? errdetail(INT64_FORMAT " %s %s.", c->count,
 						 c->count == 1 && strcmp(c->unit_word, "rows") == 0 ? "row" : c->unit_word,
-						 c->destructive ? "would be lost" : "block it")
+						 c->destructive ? "would be lost" : c->count == 1 ? "blocks it" : "block it")
 			 : 0,
 			 errhint("%s", hint),
 			 errcontext("revert check: %s", c->sql)));

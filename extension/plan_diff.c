@@ -318,7 +318,8 @@ table_source(Planner *p, RObj *table)
 			continue;
 		}
 		if (c != NULL && c->target != NULL &&
-			!streq(img_text(c->target, "type"), img_text(c->live_img, "type")))
+			!streq(img_text(c->target, "type"), img_text(c->live_img, "type")) &&
+			OidIsValid(plan_type_oid(img_text(c->target, "type"))))
 		{
 			plain = false;
 			appendStringInfo(&buf, "%s AS %s",
@@ -346,7 +347,13 @@ table_source(Planner *p, RObj *table)
 			def = img_text(c->target, "default");
 		if (buf.len > 7)
 			appendStringInfoString(&buf, ", ");
-		if (def != NULL && !plan_expr_volatile(def, false))
+		if (!OidIsValid(plan_type_oid(type)))
+		{
+			/* its type is created by the plan too */
+			appendStringInfo(&buf, "NULL AS %s", qn);
+			s.unknown = lappend(s.unknown, img_text(c->target, "name"));
+		}
+		else if (def != NULL && !plan_expr_volatile(def, false))
 			appendStringInfo(&buf, "(%s)::%s AS %s", def, type, qn);
 		else
 		{
@@ -1013,6 +1020,63 @@ diff_create(Planner *p, RObj *o)
  * Alters
  * ------------------------------------------------------------------------
  */
+/*
+ * A column of an enum the plan rebuilds (its live type is the old enum,
+ * renamed away; its target the new one): no row may use a label that goes.
+ */
+static Check *
+enum_label_check(Planner *p, RObj *col, RObj *table, const char *ltype, const char *ttype,
+				 const char *qt, const char *qn)
+{
+	bool		array = false;
+	char	   *base = pstrdup(ttype);
+	size_t		len = strlen(base);
+	ListCell   *lc;
+	RObj	   *e = NULL;
+	List	   *gone = NIL;
+	StringInfoData labels;
+	Check	   *c;
+	char	   *cond;
+
+	if (len > 2 && strcmp(base + len - 2, "[]") == 0)
+	{
+		array = true;
+		base[len - 2] = '\0';
+	}
+	foreach(lc, p->seg->order)
+	{
+		RObj	   *x = lfirst(lc);
+
+		if (x->parked && is_kind(x, "enum") && x->target != NULL && x->live_img != NULL &&
+			streq(img_qualified(x->target), base))
+			e = x;
+	}
+	if (e == NULL)
+		return NULL;
+	foreach(lc, img_strings(e->live_img, "labels"))
+		if (!revert_str_member(img_strings(e->target, "labels"), lfirst(lc)))
+			gone = lappend(gone, lfirst(lc));
+	c = check_new(CHECK_LABEL_UNUSED, col->version, col->identity, table ? table->identity : NULL);
+	if (gone == NIL)
+	{
+		c->sql = NULL;
+		return NULL;
+	}
+	initStringInfo(&labels);
+	foreach(lc, gone)
+		appendStringInfo(&labels, "%s%s", labels.len ? ", " : "", quote_literal_cstr(lfirst(lc)));
+	cond = array
+		? psprintf("%s::text[] && ARRAY[%s]", qn, labels.data)
+		: psprintf("%s::text IN (%s)", qn, labels.data);
+	c->sql = psprintf("SELECT NOT EXISTS (SELECT 1 FROM %s WHERE %s) AS label_unused", qt, cond);
+	c->count_sql = psprintf("SELECT count(*) FROM %s WHERE %s", qt, cond);
+	c->what = psprintf("column %s uses label%s %s of type %s, which version %s did not have",
+					   col->identity, list_length(gone) > 1 ? "s" : "", labels.data, base,
+					   p->seg->target_version ? p->seg->target_version : "0");
+	(void) ltype;
+	return c;
+}
+
 static void
 diff_column(Planner *p, RObj *o)
 {
@@ -1029,6 +1093,7 @@ diff_column(Planner *p, RObj *o)
 	Jsonb	   *lid = img_sub(l, "identity");
 	Step	   *s;
 	Step	   *type_step = NULL;
+	Check	   *c;
 
 	if (diff_is_derived(o, t) && diff_is_derived(o, l))
 		return;
@@ -1040,10 +1105,26 @@ diff_column(Planner *p, RObj *o)
 					  psprintf("ALTER TABLE %s ALTER COLUMN %s DROP EXPRESSION", qt, qn));
 		else
 		{
-			if (img_is_null(l, "generated"))
-				plan_refuse(o, "a column with data would have to become a generated column",
-							"Revert this version with a hand-written down section.");
+			Step	   *drop;
+
+			/*
+			 * A plain column becomes generated again: its values are
+			 * replaced by the expression's, so they must equal them.
+			 */
 			plan_rebuild(p, o);
+			drop = o->first;
+			if (img_is_null(l, "generated") && drop != NULL && table != NULL)
+			{
+				char	   *expr = img_text(t, "generated");
+				char	   *cond = psprintf("%s IS DISTINCT FROM (%s)", qn, expr);
+
+				c = check_new(CHECK_LOSSLESS, o->version, o->identity, table->identity);
+				c->sql = psprintf("SELECT NOT EXISTS (SELECT 1 FROM %s WHERE %s) AS lossless", qt, cond);
+				c->count_sql = psprintf("SELECT count(*) FROM %s WHERE %s", qt, cond);
+				c->what = psprintf("column %s holds values other than its generation expression %s",
+								   o->identity, expr);
+				drop->check = c;
+			}
 			return;
 		}
 	}
@@ -1065,13 +1146,14 @@ diff_column(Planner *p, RObj *o)
 							  psprintf("ALTER TABLE %s ALTER COLUMN %s TYPE %s%s%s USING %s",
 									   qt, qn, ttype, coll ? " COLLATE " : "", coll ? coll : "",
 									   usingexpr));
-		if (!streq(ttype, ltype) && !widening(ltype, ttype))
+		if (!streq(ttype, ltype) && (c = enum_label_check(p, o, table, ltype, ttype, qt, qn)) != NULL)
+			type_step->check = c;
+		else if (!streq(ttype, ltype) && !widening(ltype, ttype) && OidIsValid(plan_type_oid(ttype)))
 		{
-			Check	   *c = check_new(CHECK_LOSSLESS, o->version, o->identity,
-									  table ? table->identity : NULL);
 			char	   *back = psprintf("(%s)", cast_expr(psprintf("(%s)", usingexpr), ttype, ltype));
 			char	   *cond = psprintf("%s IS NOT NULL AND %s IS DISTINCT FROM %s", qn, back, qn);
 
+			c = check_new(CHECK_LOSSLESS, o->version, o->identity, table ? table->identity : NULL);
 			c->sql = psprintf("SELECT NOT EXISTS (SELECT 1 FROM %s WHERE %s) AS lossless", qt, cond);
 			c->count_sql = psprintf("SELECT count(*) FROM %s WHERE %s", qt, cond);
 			c->what = psprintf("changing column %s back to type %s would change values",

@@ -72,6 +72,7 @@ typedef struct RevertRow
 	char	   *version;
 	char	   *statement;
 	char	   *result;
+	char	   *detail;			/* for messages: what a drift row is about */
 	int64		duration_us;	/* -1: none */
 	int			segment;		/* index of the segment, for ordering */
 	int			seq;			/* order of creation */
