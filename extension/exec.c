@@ -217,7 +217,7 @@ exec_verify(Revert *rv, Segment *seg)
 		Jsonb	   *live;
 		char	   *diff = NULL;
 
-		if (!migrate_image_kind_supported(o->kind))
+		if (!migrate_image_kind_supported(o->kind) || o->auxiliary)
 			continue;
 		n++;
 		if (o->target == NULL)

@@ -480,7 +480,7 @@ check_unique(Planner *p, RObj *o, RObj *table, List *keys, const char *pred,
 	dup = psprintf("SELECT 1 FROM %s%s%s GROUP BY %s HAVING count(*) > 1", src.from,
 				   where.len ? " WHERE " : "", where.data, group.data);
 	c = check_new(CHECK_UNIQUE, o->version, o->identity, table->identity);
-	c->unit_word = "groups of duplicate rows";
+	c->unit_word = "group of duplicate rows";
 	if (pk)
 	{
 		StringInfoData nulls;

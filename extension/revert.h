@@ -101,7 +101,7 @@ typedef struct Check
 	char	   *sql;			/* SELECT NOT EXISTS (...) AS ... */
 	char	   *count_sql;		/* SELECT count(*) ... of what blocks */
 	char	   *what;			/* "table public.logs is not empty" */
-	const char *unit_word;		/* "rows", "groups of duplicates", ... */
+	const char *unit_word;		/* "row", "group of duplicate rows": singular */
 	char	   *version;
 	/* outcome */
 	bool		ran;
@@ -128,6 +128,7 @@ typedef struct RObj
 	Jsonb	   *live_img;		/* live image, refreshed per phase */
 	char	   *version;		/* reverted version that last touched it */
 	bool		planned;		/* touched by the segment: the plan may change it */
+	bool		auxiliary;		/* loaded only as the parent of another object */
 	bool		rebuilt;		/* dropped and created again by the plan */
 	bool		dropping;		/* dropped by the plan */
 	bool		implied;		/* goes away with what it belongs to */
@@ -222,7 +223,7 @@ extern bool revert_str_member(List *strings, const char *s);
 /* ---- plan.c ---- */
 extern void plan_load_segment(Revert *rv, Segment *seg);
 extern RObj *plan_object(Segment *seg, int64 id);
-extern RObj *plan_add_object(Segment *seg, int64 id);
+extern RObj *plan_add_object(Segment *seg, int64 id, bool children);
 extern void plan_run_segment(Revert *rv, Segment *seg, bool execute);
 extern List *plan_toposort(List *steps);
 extern bool plan_is_managed(int64 id);
