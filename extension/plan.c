@@ -1572,9 +1572,14 @@ target_edges(Planner *p)
 				continue;
 			plan_after(o->create_first, d->ready);
 		}
+		/* the parts of an object created (or rebuilt) here follow it */
 		parent = plan_parent(p, o);
-		if (parent != NULL && parent->ready != NULL && parent->ready != o->create_first)
+		if (parent != NULL && parent->ready != NULL && parent->ready != o->create_first &&
+			(parent->created || parent->rebuilt))
 			plan_after(o->create_first, parent->ready);
+		/* a table is attached as a partition once its columns are right */
+		if (parent != NULL && parent->attach != NULL && o->last != NULL)
+			plan_after(parent->attach, o->last);
 		foreach(lc2, o->wait_for)
 			plan_after(o->create_first, lfirst(lc2));
 	}
@@ -1634,6 +1639,7 @@ phase_reconcile(Planner *p, bool execute)
 		RObj	   *o = lfirst(lc);
 
 		o->first = o->last = o->ready = o->create_first = NULL;
+		o->attach = NULL;
 		o->created = false;
 		o->wait_for = NIL;
 		if (o->live_img != NULL && !o->parked)

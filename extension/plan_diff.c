@@ -1236,9 +1236,9 @@ diff_table(Planner *p, RObj *o)
 			plan_step(p, P_DETACH, o, psprintf("ALTER TABLE %s DETACH PARTITION %s",
 											   img_text(l, "partition_of"), q));
 		if (!img_is_null(t, "partition_of"))
-			plan_step(p, P_ATTACH, o, psprintf("ALTER TABLE %s ATTACH PARTITION %s %s",
-											   img_text(t, "partition_of"), q,
-											   img_text(t, "partition_bound")));
+			o->attach = plan_step(p, P_ATTACH, o, psprintf("ALTER TABLE %s ATTACH PARTITION %s %s",
+														   img_text(t, "partition_of"), q,
+														   img_text(t, "partition_bound")));
 	}
 	if (!img_same(t, l, "persistence"))
 		plan_step(p, P_TABLE, o, psprintf("ALTER TABLE %s SET %s", q,

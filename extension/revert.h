@@ -139,6 +139,7 @@ typedef struct RObj
 	struct Step *ready;			/* the step after which dependents may follow */
 	struct Step *last;			/* its last step */
 	struct Step *create_first;	/* its first step that is not a drop */
+	struct Step *attach;		/* its ATTACH PARTITION step */
 	List	   *wait_for;		/* Step * its re-creation must follow */
 } RObj;
 
