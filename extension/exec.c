@@ -251,6 +251,9 @@ exec_verify(Revert *rv, Segment *seg)
 						seg->target_version ? seg->target_version : "(none)"),
 				 errdetail("%d object%s differ%s:\n%s", nerrors, nerrors == 1 ? "" : "s",
 						   nerrors == 1 ? "s" : "", errors.data),
-				 errhint("Nothing was changed. Please report this, with the output of migrate_plan(), as a bug.")));
+				 seg->handwritten
+				 ? errhint("Nothing was changed: the hand-written down section of version %s does not undo what the version did.",
+						   (char *) linitial(seg->versions))
+				 : errhint("Nothing was changed. Please report this, with the output of migrate_plan(), as a bug.")));
 	return n;
 }

@@ -466,6 +466,9 @@ make_segments(List *reverted, const char *below)
 			segs = lappend(segs, cur);
 		}
 		cur->versions = lappend(cur->versions, r->version);
+		/* a down section written for a complete version does not fit a partial one */
+		if (r->down != NIL && !handwritten)
+			cur->unused_down = lappend(cur->unused_down, r->version);
 		if (r->units != NIL)
 		{
 			int64		first = *(int64 *) linitial(r->units);
@@ -734,6 +737,14 @@ run_segment(Revert *rv, Segment *seg, bool last, const char *search_path)
 	int			n;
 
 	rv->segment = seg->index;
+	{
+		ListCell   *lc;
+
+		foreach(lc, seg->unused_down)
+			revert_add_row(rv, ROW_NOTE, lfirst(lc),
+						   psprintf("the hand-written down section of version %s is not used: the version was not applied completely, so the revert is computed from what it did",
+									(char *) lfirst(lc)), NULL, -1);
+	}
 	seg->unit = migrate_unit_begin(UNIT_REVERT, linitial(seg->versions), -1, NULL);
 	plan_load_segment(rv, seg);
 	if (!seg->has_units)

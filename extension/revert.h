@@ -174,6 +174,7 @@ typedef struct Segment
 	bool		has_units;		/* some version changed the schema */
 	bool		handwritten;
 	List	   *down;			/* hand-written statements */
+	List	   *unused_down;	/* versions whose down section is not used (partial) */
 	HTAB	   *objs;			/* int64 id -> RObjEntry */
 	List	   *order;			/* RObj *, by id */
 	int64		unit;			/* revert unit (execute mode), 0 none */
