@@ -1650,10 +1650,23 @@ phase_reconcile(Planner *p, bool execute)
 	{
 		RObj	   *o = list_nth(p->seg->order, i);
 
-		if (!o->planned || o->dropping || o->parked || o->live_img == NULL || o->target == NULL)
+		if (o->dropping || o->parked || o->live_img == NULL || o->target == NULL)
 			continue;
 		if (img_equal(img_normalize(o->live_img), img_normalize(o->target)))
 			continue;
+		if (!o->planned)
+		{
+			RObj	   *par = o->parent ? plan_object(p->seg, o->parent) : NULL;
+
+			/*
+			 * GRANT on columns records their table: a column of a planned
+			 * table whose privileges alone differ gets them back.
+			 */
+			if (par == NULL || !par->planned || !is_kind(o, "table column") ||
+				!img_equal(img_without_acl(img_normalize(o->live_img)),
+						   img_without_acl(img_normalize(o->target))))
+				continue;
+		}
 		diff_object(p, o);
 	}
 	/* creates, including what is rebuilt */

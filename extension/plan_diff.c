@@ -91,6 +91,151 @@ decoration(Planner *p, RObj *o, char *sql)
 }
 
 /* comment and owner, when the target's differ from what live has */
+/* GRANT keywords of aclitem privilege letters */
+static const char *
+privilege_name(char c)
+{
+	switch (c)
+	{
+		case 'r':
+			return "SELECT";
+		case 'a':
+			return "INSERT";
+		case 'w':
+			return "UPDATE";
+		case 'd':
+			return "DELETE";
+		case 'D':
+			return "TRUNCATE";
+		case 'x':
+			return "REFERENCES";
+		case 't':
+			return "TRIGGER";
+		case 'X':
+			return "EXECUTE";
+		case 'U':
+			return "USAGE";
+		case 'C':
+			return "CREATE";
+		case 'c':
+			return "CONNECT";
+		case 'T':
+			return "TEMPORARY";
+		default:
+			return NULL;
+	}
+}
+
+/* "TABLE public.t", "FUNCTION public.f(integer)": what GRANT names */
+static char *
+grant_target(RObj *o, Jsonb *img)
+{
+	const char *kw;
+
+	if (is_kind(o, "view") || is_kind(o, "materialized view") || is_kind(o, "table"))
+		kw = "TABLE";
+	else if (is_kind(o, "enum") || is_kind(o, "composite type"))
+		kw = "TYPE";
+	else
+		kw = ddl_keyword(o->kind);
+	return psprintf("%s %s", kw, ddl_object_name(o, img));
+}
+
+/* "role" of "role=arw/grantor", quoted; PUBLIC for the empty grantee */
+static char *
+acl_grantee(const char *item)
+{
+	const char *eq = strchr(item, '=');
+	char	   *name;
+
+	if (eq == NULL || eq == item)
+		return pstrdup("PUBLIC");
+	name = pnstrdup(item, eq - item);
+	if (name[0] == '"')
+	{
+		/* aclitemout quotes names that need it, doubling inner quotes */
+		StringInfoData buf;
+
+		initStringInfo(&buf);
+		for (char *c = name + 1; *c && !(*c == '"' && c[1] != '"'); c++)
+		{
+			if (*c == '"')
+				c++;
+			appendStringInfoChar(&buf, *c);
+		}
+		name = buf.data;
+	}
+	return pstrdup(quote_identifier(name));
+}
+
+/*
+ * Privileges: when the target's differ from live's, revoke what live
+ * grants and grant what the target does (the grantor is the owner, as for
+ * a GRANT by the owner or a superuser).
+ */
+static void
+privileges(Planner *p, RObj *o, List *live_items)
+{
+	List	   *target_items;
+	char	   *what;
+	ListCell   *lc;
+	List	   *revoked = NIL;
+
+	target_items = img_acl_items(o->target);
+	if (list_length(target_items) == list_length(live_items))
+	{
+		bool		same = true;
+		ListCell   *a,
+				   *b;
+
+		forboth(a, target_items, b, live_items)
+			if (strcmp(lfirst(a), lfirst(b)) != 0)
+				same = false;
+		if (same)
+			return;
+	}
+	what = grant_target(o, o->target);
+	foreach(lc, live_items)
+	{
+		char	   *grantee = acl_grantee(lfirst(lc));
+
+		if (revert_str_member(revoked, grantee))
+			continue;
+		revoked = lappend(revoked, grantee);
+		decoration(p, o, psprintf("REVOKE ALL ON %s FROM %s", what, grantee));
+	}
+	foreach(lc, target_items)
+	{
+		char	   *item = lfirst(lc);
+		char	   *eq = strchr(item, '=');
+		char	   *slash = eq ? strchr(eq, '/') : NULL;
+		StringInfoData plain,
+					granted;
+
+		if (eq == NULL || slash == NULL)
+			continue;
+		initStringInfo(&plain);
+		initStringInfo(&granted);
+		for (char *c = eq + 1; c < slash; c++)
+		{
+			const char *name = privilege_name(*c);
+			bool		option = c[1] == '*';
+
+			if (name == NULL)
+				continue;
+			appendStringInfo(option ? &granted : &plain, "%s%s",
+							 (option ? granted.len : plain.len) ? ", " : "", name);
+			if (option)
+				c++;
+		}
+		if (plain.len)
+			decoration(p, o, psprintf("GRANT %s ON %s TO %s", plain.data, what, acl_grantee(item)));
+		if (granted.len)
+			decoration(p, o, psprintf("GRANT %s ON %s TO %s WITH GRANT OPTION", granted.data, what,
+									  acl_grantee(item)));
+	}
+}
+
 static void
 decorate(Planner *p, RObj *o, Jsonb *live)
 {
@@ -101,6 +246,8 @@ decorate(Planner *p, RObj *o, Jsonb *live)
 		decoration(p, o, ddl_comment(o, o->target, tc));
 	if (to != NULL && !streq(to, img_text(live, "owner")))
 		decoration(p, o, ddl_owner(o, o->target, to));
+	if (!img_same(img_normalize(o->target), img_normalize(live), "acl"))
+		privileges(p, o, img_acl_items(live));
 }
 
 /* decorations of an object created by the plan: nothing is set yet */
@@ -114,6 +261,11 @@ decorate_new(Planner *p, RObj *o)
 		decoration(p, o, ddl_comment(o, o->target, tc));
 	if (to != NULL && strcmp(to, p->current_user) != 0)
 		decoration(p, o, ddl_owner(o, o->target, to));
+	if (!img_is_null(o->target, "acl"))
+	{
+		/* a new object has its owner's default privileges */
+		privileges(p, o, img_acl_items(img_without_acl(o->target)));
+	}
 }
 
 /* ------------------------------------------------------------------------
@@ -700,6 +852,42 @@ column_extras(Planner *p, RObj *col, Jsonb *live)
 									table, name, img_int(t, "statistics", -1)));
 	if (!img_same(t, live, "comment"))
 		decoration(p, col, ddl_comment(col, t, img_text(t, "comment")));
+	if (!img_same(img_normalize(t), live ? img_normalize(live) : NULL, "acl"))
+	{
+		/* column privileges: GRANT ... (column) ON TABLE */
+		List	   *revoked = NIL;
+		ListCell   *lc;
+
+		foreach(lc, live ? img_strings(live, "acl") : NIL)
+		{
+			char	   *grantee = acl_grantee(lfirst(lc));
+
+			if (revert_str_member(revoked, grantee))
+				continue;
+			revoked = lappend(revoked, grantee);
+			decoration(p, col, psprintf("REVOKE ALL (%s) ON TABLE %s FROM %s", name, table, grantee));
+		}
+		foreach(lc, img_strings(t, "acl"))
+		{
+			char	   *item = lfirst(lc);
+			char	   *eq = strchr(item, '=');
+			char	   *slash = eq ? strchr(eq, '/') : NULL;
+
+			if (eq == NULL || slash == NULL)
+				continue;
+			for (char *c = eq + 1; c < slash; c++)
+			{
+				const char *priv = privilege_name(*c);
+
+				if (priv == NULL)
+					continue;
+				decoration(p, col, psprintf("GRANT %s (%s) ON TABLE %s TO %s%s", priv, name, table,
+											acl_grantee(item), c[1] == '*' ? " WITH GRANT OPTION" : ""));
+				if (c[1] == '*')
+					c++;
+			}
+		}
+	}
 }
 
 static void
@@ -1096,7 +1284,16 @@ diff_column(Planner *p, RObj *o)
 	Check	   *c;
 
 	if (diff_is_derived(o, t) && diff_is_derived(o, l))
+	{
+		/* an inherited column: its own default, comment and storage only */
+		if (!img_same(t, l, "default"))
+			plan_step(p, P_COLUMN + C_SET_DEFAULT, o, img_is_null(t, "default")
+					  ? psprintf("ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT", qt, qn)
+					  : psprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s", qt, qn,
+								 img_text(t, "default")));
+		column_extras(p, o, l);
 		return;
+	}
 	/* a generated column cannot change its expression: rebuild it */
 	if (!img_same(t, l, "generated"))
 	{

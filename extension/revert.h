@@ -284,6 +284,8 @@ extern List *img_elements(Jsonb *j, const char *key);
 extern bool img_same(Jsonb *a, Jsonb *b, const char *key);
 extern bool img_equal(Jsonb *a, Jsonb *b);
 extern Jsonb *img_normalize(Jsonb *img);
+extern List *img_acl_items(Jsonb *img);
+extern Jsonb *img_without_acl(Jsonb *img);
 extern char *img_differences(Jsonb *expected, Jsonb *found);
 extern char *img_qualified(Jsonb *j);
 extern bool img_resolve(const char *kind, Jsonb *img, ObjectAddress *out);
