@@ -1285,7 +1285,11 @@ diff_column(Planner *p, RObj *o)
 
 	if (diff_is_derived(o, t) && diff_is_derived(o, l))
 	{
-		/* an inherited column: its own default, comment and storage only */
+		/* an inherited column: its own default, NOT NULL, comment and storage only */
+		if (img_bool(t, "not_null") != img_bool(l, "not_null"))
+			plan_step(p, P_COLUMN + C_NOT_NULL, o,
+					  psprintf("ALTER TABLE %s ALTER COLUMN %s %s NOT NULL", qt, qn,
+							   img_bool(t, "not_null") ? "SET" : "DROP"));
 		if (!img_same(t, l, "default"))
 			plan_step(p, P_COLUMN + C_SET_DEFAULT, o, img_is_null(t, "default")
 					  ? psprintf("ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT", qt, qn)
@@ -1388,7 +1392,7 @@ diff_column(Planner *p, RObj *o)
 		plan_step(p, P_COLUMN + C_SET_DEFAULT, o,
 				  psprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s", qt, qn,
 						   img_text(t, "default")));
-	if (img_bool(t, "not_null") != img_bool(l, "not_null") && !diff_is_derived(o, t))
+	if (img_bool(t, "not_null") != img_bool(l, "not_null"))
 	{
 		s = plan_step(p, P_COLUMN + C_NOT_NULL, o,
 					  psprintf("ALTER TABLE %s ALTER COLUMN %s %s NOT NULL", qt, qn,
