@@ -68,6 +68,20 @@ exec_error_context(void *arg)
 	errcontext("revert of version %s, statement: %s", c->version, c->sql);
 }
 
+/* the same context around a statement run elsewhere (hand-written downs) */
+void
+exec_push_context(ErrorContextCallback *cb, const char *version, const char *sql)
+{
+	ExecContext *c = palloc(sizeof(ExecContext));
+
+	c->version = version;
+	c->sql = sql;
+	cb->callback = exec_error_context;
+	cb->arg = c;
+	cb->previous = error_context_stack;
+	error_context_stack = cb;
+}
+
 /* Execute one statement of a revert; errors propagate with context. */
 void
 exec_statement(Revert *rv, Segment *seg, const char *version, const char *sql,

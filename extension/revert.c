@@ -610,8 +610,11 @@ run_handwritten(Revert *rv, Segment *seg, bool execute, const char *search_path)
 			int			nest = NewGUCNestLevel();
 			int			rc;
 
+			ErrorContextCallback cb;
+
 			(void) set_config_option("search_path", search_path ? search_path : "",
 									 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+			exec_push_context(&cb, linitial(seg->versions), sql);
 			SPI_connect();
 			PG_TRY();
 			{
@@ -642,6 +645,7 @@ run_handwritten(Revert *rv, Segment *seg, bool execute, const char *search_path)
 						 errmsg("transaction control statements cannot be part of a hand-written down section"),
 						 errdetail("Statement: %s", sql)));
 			SPI_finish();
+			error_context_stack = cb.previous;
 			AtEOXact_GUC(false, nest);
 			CommandCounterIncrement();
 		}

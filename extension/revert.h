@@ -304,6 +304,7 @@ extern void exec_statement(Revert *rv, Segment *seg, const char *version, const 
 						   bool function_body);
 extern void exec_steps(Revert *rv, Segment *seg, List *steps, bool execute);
 extern int	exec_verify(Revert *rv, Segment *seg);
+extern void exec_push_context(ErrorContextCallback *cb, const char *version, const char *sql);
 extern int	exec_enter_settings(void);
 extern void exec_leave_settings(int nestlevel);
 
