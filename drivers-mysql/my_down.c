@@ -241,7 +241,6 @@ load_unit_objects(MyState *st, const UnitRef *u, Model *m, UnitObjects *uo)
 			{
 				free(o->live_name);
 				o->live_name = my_strdup(o->name);
-				o->col_old.n = o->col_old.n;	/* column renames still apply */
 			}
 		}
 	}
@@ -1168,6 +1167,15 @@ revert_version(DownCtx *c, const Revision *row, Model *dry_model)
 		return rc;
 	}
 	/* every applied statement must have its history */
+	if ((row->type & REV_SET) && !(row->type & REV_APPLIED))
+	{
+		log_error("cannot revert version %s: it was marked as applied by \"migrate set\"", row->version);
+		log_error_detail("What the version changed was never recorded, so no revert can be computed for it.");
+		log_error_hint("Revert it by hand, then run \"migrate set\" with the version you reached.");
+		my_unitrefs_free(units, nunits);
+		my_revert_state_clear(&rs);
+		return DRV_ERROR;
+	}
 	for (int k = 0; k < row->applied; k++)
 	{
 		bool		have = false;
@@ -1325,6 +1333,11 @@ my_down(Driver *d, const DownRequest *req, Reporter *r)
 			goto out;
 		}
 
+	if (n == 0)
+	{
+		rc = DRV_OK;			/* the core says "Nothing to revert" */
+		goto out;
+	}
 	report_down_header(r, current, target, n);
 	if ((rc = my_exec(st, "SET SESSION foreign_key_checks = 0", NULL)) != DRV_OK)
 		goto out;

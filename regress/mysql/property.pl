@@ -389,13 +389,16 @@ sub op_add_generated {
 	my @t = tables() or return undef;
 	my $t = pick(@t);
 	my $c = {name => uid('g'), type => 'int', gen => 1};
-	$c->{def} = "int GENERATED ALWAYS AS (`id` + " . rnd(10) . ") " . pick('VIRTUAL', 'STORED');
+	# a stored column cannot use an AUTO_INCREMENT column
+	$c->{stored} = !$T{$t}{ai} && chance(0.5);
+	$c->{def} = "int GENERATED ALWAYS AS (`id` + " . rnd(10) . ") " . ($c->{stored} ? 'STORED' : 'VIRTUAL');
 	push @{$T{$t}{cols}}, $c;
 	return "ALTER TABLE " . qi($t) . " ADD COLUMN " . qi($c->{name}) . " $c->{def}";
 }
 
 sub op_auto_increment {
-	my @t = grep { !referenced($_) } tables() or return undef;
+	my @t = grep { my $t = $_; !referenced($t) && !grep { $_->{stored} } @{$T{$t}{cols}} } tables()
+		or return undef;
 	my $t = pick(@t);
 	$T{$t}{ai} = !$T{$t}{ai};
 	my $idc = find_col($t, 'id');
