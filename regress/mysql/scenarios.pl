@@ -372,6 +372,41 @@ sub t_lost_connection {
 	ok($o !~ /CREATE TABLE t/, "the first statement is not run again", $o);
 }
 
+# the lock is checked before every statement: a migration that releases it
+# (as a killed or timed-out session would lose it) stops the run
+sub t_lock_lost {
+	my $dir = mkdir_migrations('1_a' => "CREATE TABLE t (id int);\nDO RELEASE_LOCK(CONCAT('migrate.', DATABASE()));\n"
+		. "CREATE TABLE u (id int);\n");
+	my $db = new_db('locklost');
+	my ($c, $o, $e) = migrate($db, $dir, 'apply');
+	is_eq($c, 2, "losing the lock ends the run with exit code 2");
+	like($e, qr/the migration lock "migrate\.\Q$db\E" is no longer held by this run/, "lost lock message");
+	ok($o !~ /CREATE TABLE u/, "the statement after it did not run", $o);
+	is_eq(join(',', map { "$_->[2]/$_->[3]" } revisions($db)), '2/3', "the statements before it are recorded");
+}
+
+# ---- baseline ----------------------------------------------------------------------
+
+sub t_baseline {
+	my $dir = mkdir_migrations('1_existing' => "CREATE TABLE legacy (id int);\n", '2_new' => "ALTER TABLE legacy ADD COLUMN x int;\n");
+	my $db = new_db('base');
+	sql($db, "CREATE TABLE legacy (id int)");
+	my ($c, $o, $e) = migrate($db, $dir, 'apply');
+	is_eq($c, 1, "a database with objects and no revisions is refused");
+	like($e, qr/not clean/, "not clean message");
+	($c, $o, $e) = migrate($db, $dir, 'apply', '--baseline', '1');
+	is_eq($c, 0, "apply with --baseline") or print $e;
+	like($o, qr/ALTER TABLE legacy ADD COLUMN x int/, "the version after the baseline runs");
+	($c, $o, $e) = migrate($db, $dir, 'down');
+	is_eq($c, 0, "revert the version after the baseline") or print "$o\n$e";
+	like(sql($db, "SHOW CREATE TABLE legacy"), qr/`id` int\(11\) DEFAULT NULL\n\)/, "legacy table as before");
+	($c, $o, $e) = migrate($db, $dir, 'down');
+	is_eq($c, 1, "the baseline cannot be reverted");
+	like($e, qr/cannot revert version 1: it is the baseline/, "baseline message");
+	ok(sql_value($db, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'legacy'"),
+		"the legacy table stays");
+}
+
 # ---- URL forms --------------------------------------------------------------------------
 
 sub t_urls {
@@ -451,6 +486,8 @@ sub scenario_tests {
 		['objects made outside migrations, drift', \&t_outside_objects],
 		['lock held by another session', \&t_lock],
 		['lost connection', \&t_lost_connection],
+		['lock lost between statements', \&t_lock_lost],
+		['baseline', \&t_baseline],
 		['URL forms and connection errors', \&t_urls],
 		['--revisions-schema', \&t_revisions_schema],
 		['set and tag', \&t_set_and_tag],
