@@ -410,7 +410,7 @@ check_runnable(MyState *st, const Snapshot *live, const PlanCheck *chk)
 	SnapObj    *t = my_snapshot_find(live, OBJ_TABLE, chk->table);
 	bool		ok = t != NULL;
 
-	if (ok && chk->column)
+	if (ok && chk->columns.n > 0)
 	{
 		char	   *img = NULL;
 		TableDef   *td;
@@ -418,7 +418,8 @@ check_runnable(MyState *st, const Snapshot *live, const PlanCheck *chk)
 		if (my_catalog_image(st, OBJ_TABLE, chk->table, &img) != DRV_OK || img == NULL)
 			return false;
 		td = my_tabledef_parse(img);
-		ok = my_tabledef_col(td, chk->column) >= 0;
+		for (int i = 0; i < chk->columns.n && ok; i++)
+			ok = my_tabledef_col(td, chk->columns.items[i]) >= 0;
 		my_tabledef_free(td);
 		free(img);
 	}
