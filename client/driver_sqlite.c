@@ -89,7 +89,9 @@ static const char *const bookkeeping_ddl =
 "    down        TEXT,            -- hand-written down statements (JSON array)\n"
 "    started_at  INTEGER NOT NULL,\n"
 "    finished_at INTEGER,\n"
-"    reverted_by INTEGER REFERENCES " SQ_UNITS_TABLE " (id)\n"
+"    reverted_by INTEGER REFERENCES " SQ_UNITS_TABLE " (id),\n"
+"    data_stmts  INTEGER NOT NULL DEFAULT 0, -- statements that changed rows or settings\n"
+"    data_kinds  TEXT\n"
 ");\n"
 "CREATE TABLE IF NOT EXISTS " SQ_IMAGES_TABLE " (\n"
 "    unit           INTEGER NOT NULL REFERENCES " SQ_UNITS_TABLE " (id),\n"
@@ -197,10 +199,16 @@ parse_params(SqConn *c, const char *params, const char *url)
 			c->memory = true;
 		else if (strcmp(kv, "mode") == 0 && (strcmp(val, "rw") == 0 || strcmp(val, "rwc") == 0))
 			;
+		else if (strcmp(kv, "foreign_keys") == 0 &&
+				 (strcmp(val, "on") == 0 || strcmp(val, "1") == 0 || strcmp(val, "true") == 0))
+			c->foreign_keys = 1;
+		else if (strcmp(kv, "foreign_keys") == 0 &&
+				 (strcmp(val, "off") == 0 || strcmp(val, "0") == 0 || strcmp(val, "false") == 0))
+			c->foreign_keys = 0;
 		else if (n > 0)
 		{
 			log_error("unsupported parameter \"%s\" in SQLite URL \"%s\"", kv, url);
-			log_error_hint("The SQLite driver accepts mode=ro, mode=rw, mode=rwc and mode=memory.");
+			log_error_hint("The SQLite driver accepts mode=ro, mode=rw, mode=rwc, mode=memory and foreign_keys=on|off.");
 			free(kv);
 			return DRV_ERROR;
 		}
@@ -276,6 +284,8 @@ open_db(SqConn *c, const char *name, int flags)
 	}
 	sqlite3_extended_result_codes(c->db, 1);
 	sqlite3_busy_timeout(c->db, c->busy_ms);
+	if (c->foreign_keys >= 0)
+		sqlite3_db_config(c->db, SQLITE_DBCONFIG_ENABLE_FKEY, c->foreign_keys, NULL);
 	return DRV_OK;
 }
 
@@ -305,6 +315,7 @@ sq_connect(Driver *d)
 
 	memset(c, 0, sizeof(*c));
 	c->lock_fd = -1;
+	c->foreign_keys = -1;
 	c->lock_timeout_ms = d->opts ? d->opts->lock_timeout_ms : 0;
 	c->busy_ms = c->lock_timeout_ms > SQ_MIN_BUSY_MS ? c->lock_timeout_ms : SQ_MIN_BUSY_MS;
 	d->priv = c;
@@ -965,17 +976,32 @@ insert_unit(SqConn *c, const MigrationFile *f, int first, int64_t *unit)
 }
 
 static int
-finish_unit(SqConn *c, int64_t unit, int last, bool done)
+finish_unit(SqConn *c, int64_t unit, int last, bool done, const SqCapture *cap)
 {
-	char	   *sql = done ?
-		sq_asprintf("UPDATE " SQ_UNITS_TABLE " SET last_stmt = %d, finished_at = %lld"
-					" WHERE id = %lld", last, (long long) sq_now_us(), (long long) unit) :
-		sq_asprintf("UPDATE " SQ_UNITS_TABLE " SET last_stmt = %d WHERE id = %lld",
-					last, (long long) unit);
-	int			rc = run(c, "recording the migration", sql);
+	sqlite3_stmt *st;
+	int			rc;
 
-	free(sql);
-	return rc;
+	rc = sqlite3_prepare_v2(c->db, "UPDATE " SQ_UNITS_TABLE " SET last_stmt = ?1,"
+							" finished_at = ?2, data_stmts = ?3, data_kinds = ?4 WHERE id = ?5",
+							-1, &st, NULL);
+	if (rc == SQLITE_OK)
+	{
+		sqlite3_bind_int(st, 1, last);
+		if (done)
+			sqlite3_bind_int64(st, 2, sq_now_us());
+		sqlite3_bind_int(st, 3, cap->data_stmts);
+		if (cap->data_kinds[0])
+			sqlite3_bind_text(st, 4, cap->data_kinds, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 5, unit);
+		rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+	}
+	if (rc != SQLITE_DONE)
+	{
+		sq_log_sqlite_error(c, "recording the migration", sqlite3_errmsg(c->db));
+		return DRV_ERROR;
+	}
+	return DRV_OK;
 }
 
 /* record what the unit changed; logs on failure */
@@ -1117,7 +1143,7 @@ apply_none(SqConn *c, const MigrationFile *f, int start, Reporter *r, ApplyResul
 		}
 		if (write_images(c, &cap, unit) != DRV_OK ||
 			write_revision(c, f, i + 1, sq_clock_ns() - t0, NULL, NULL) != DRV_OK ||
-			finish_unit(c, unit, i + 1, i + 1 == f->stmts.n) != DRV_OK ||
+			finish_unit(c, unit, i + 1, i + 1 == f->stmts.n, &cap) != DRV_OK ||
 			run(c, "recording the migration", "COMMIT") != DRV_OK)
 		{
 			sq_exec(c->db, "ROLLBACK", NULL);
@@ -1187,7 +1213,7 @@ apply_tx(SqConn *c, const MigrationFile *f, TxMode mode, int start, Reporter *r,
 	res->applied = f->stmts.n - start;
 	res->elapsed_ns = sq_clock_ns() - t0;
 	if (insert_unit(c, f, start, &unit) != DRV_OK ||
-		finish_unit(c, unit, f->stmts.n, true) != DRV_OK ||
+		finish_unit(c, unit, f->stmts.n, true, &cap) != DRV_OK ||
 		write_images(c, &cap, unit) != DRV_OK ||
 		write_revision(c, f, f->stmts.n, res->elapsed_ns, NULL, NULL) != DRV_OK)
 		goto fail;

@@ -304,6 +304,8 @@ typedef struct SqCapture
 	int64_t		schema_version;
 	SqTouch    *touches;
 	int			ntouches;
+	int			data_stmts;		/* statements that changed rows or settings */
+	char		data_kinds[64]; /* their first words, e.g. "insert, pragma" */
 } SqCapture;
 
 extern int	sq_capture_begin(sqlite3 *db, SqCapture *c, char **err);
@@ -345,6 +347,7 @@ typedef struct SqConn
 	bool		memory;
 	bool		missing;		/* the file did not exist: db is a stand-in */
 	bool		readonly;
+	int			foreign_keys;	/* ?foreign_keys=on|off: 1, 0; -1 when not given */
 	bool		ready;			/* bookkeeping tables exist */
 	bool		in_all;			/* inside begin_all */
 	int			lock_timeout_ms;

@@ -32,6 +32,7 @@
  *
  *-------------------------------------------------------------------------
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -204,7 +205,22 @@ sq_capture_after(sqlite3 *db, SqCapture *c, const char *stmt, char **err)
 	if ((rc = read_cookie(db, &cookie, err)) != SQLITE_OK)
 		return rc;
 	if (cookie == c->schema_version)
+	{
+		/* rows and settings are not part of the history: say so later */
+		sq_first_word(stmt, word, sizeof(word));
+		if (strcmp(word, "insert") == 0 || strcmp(word, "update") == 0 ||
+			strcmp(word, "delete") == 0 || strcmp(word, "replace") == 0 ||
+			strcmp(word, "with") == 0 || strcmp(word, "pragma") == 0)
+		{
+			size_t		n = strlen(c->data_kinds);
+
+			c->data_stmts++;
+			if (strstr(c->data_kinds, word) == NULL && n + strlen(word) + 3 < sizeof(c->data_kinds))
+				snprintf(c->data_kinds + n, sizeof(c->data_kinds) - n, "%s%s",
+						 n ? ", " : "", word);
+		}
 		return SQLITE_OK;
+	}
 	c->schema_version = cookie;
 	if ((rc = sq_schema_read(db, &now, err)) != SQLITE_OK)
 		return rc;

@@ -115,6 +115,9 @@ typedef struct RvCtx
 	RvSegment  *segs;
 	int			nsegs;
 	const char *target_version; /* NULL: below every revision */
+	char	  **pending_from;	/* table renames waiting for the drops */
+	char	  **pending_to;
+	int			npending;
 	char	   *error;			/* planning failure, for the log */
 	char	   *error_detail;
 	char	   *error_hint;
@@ -208,7 +211,8 @@ lookup_tag(SqConn *c, const char *tag, char **version)
 
 /* the live apply units of a version, ascending; *down: latest down section */
 static int
-version_units(SqConn *c, const char *version, int64_t **units, int *n, char **down)
+version_units(SqConn *c, const char *version, int64_t **units, int *n, char **down,
+			  int *data_stmts, char **data_kinds)
 {
 	sqlite3_stmt *st;
 	int			rc;
@@ -216,7 +220,9 @@ version_units(SqConn *c, const char *version, int64_t **units, int *n, char **do
 	*units = NULL;
 	*n = 0;
 	*down = NULL;
-	rc = sqlite3_prepare_v2(c->db, "SELECT id, down FROM " SQ_UNITS_TABLE
+	*data_stmts = 0;
+	*data_kinds = NULL;
+	rc = sqlite3_prepare_v2(c->db, "SELECT id, down, data_stmts, data_kinds FROM " SQ_UNITS_TABLE
 							" WHERE kind = 'apply' AND version = ?1 AND reverted_by IS NULL"
 							" ORDER BY id", -1, &st, NULL);
 	if (rc != SQLITE_OK)
@@ -233,6 +239,12 @@ version_units(SqConn *c, const char *version, int64_t **units, int *n, char **do
 		{
 			free(*down);
 			*down = sq_strdup((const char *) sqlite3_column_text(st, 1));
+		}
+		*data_stmts += sqlite3_column_int(st, 2);
+		if (sqlite3_column_type(st, 3) != SQLITE_NULL)
+		{
+			free(*data_kinds);
+			*data_kinds = sq_strdup((const char *) sqlite3_column_text(st, 3));
 		}
 	}
 	sqlite3_finalize(st);
@@ -282,8 +294,10 @@ build_segments(RvCtx *x, Revision *revs, int from, int to)
 		int			n;
 		char	   *down;
 		bool		own;
+		int			ndata;
+		char	   *kinds;
 
-		if (version_units(x->c, rv->version, &units, &n, &down) != DRV_OK)
+		if (version_units(x->c, rv->version, &units, &n, &down, &ndata, &kinds) != DRV_OK)
 			return DRV_ERROR;
 		own = down != NULL && n > 0 && rv->applied == rv->total;
 		if (own || cur == NULL || cur->handwritten)
@@ -310,6 +324,12 @@ build_segments(RvCtx *x, Revision *revs, int from, int to)
 		else if (n == 0)
 			seg_note(cur, sq_asprintf("version %s changed nothing that was kept (it failed and "
 									  "was rolled back, or had no statements)", rv->version));
+		if (ndata > 0 && !own)
+			seg_note(cur, sq_asprintf("version %s ran %d statement%s that changed rows or settings "
+									  "(%s); the revert restores the schema, not those changes",
+									  rv->version, ndata, ndata == 1 ? "" : "s",
+									  kinds ? kinds : "data"));
+		free(kinds);
 		cur->units = sq_realloc(cur->units, sizeof(int64_t) * (cur->nunits + n + 1));
 		memcpy(cur->units + cur->nunits, units, sizeof(int64_t) * n);
 		cur->nunits += n;
@@ -889,6 +909,21 @@ parent_rows(RvCtx *x, RvSegment *s, const char *parent, const SqSchema *live)
 	}
 }
 
+/* the name a live table will have after the revert (renamed tables) */
+static const char *
+target_table_name(const RvSegment *s, const char *live)
+{
+	for (int i = 0; i < s->nobjs; i++)
+	{
+		const RvObj *o = &s->objs[i];
+
+		if (o->live && o->live->kind == SQ_TABLE && sq_name_eq(o->live->name, live) &&
+			o->has_target && o->target.kind == SQ_TABLE)
+			return o->target.name;
+	}
+	return live;
+}
+
 static void
 fk_checks(RvCtx *x, RvSegment *s, const RvObj *o, const SqTable *t, const SqTable *l,
 		  const int *map, const SqSchema *live)
@@ -912,7 +947,8 @@ fk_checks(RvCtx *x, RvSegment *s, const RvObj *o, const SqTable *t, const SqTabl
 		for (int g = 0; g < l->nfks && !have; g++)
 		{
 			const SqForeignKey *lf = &l->fks[g];
-			bool		same = lf->ncols == fk->ncols && sq_name_eq(lf->parent, fk->parent);
+			bool		same = lf->ncols == fk->ncols &&
+				sq_name_eq(target_table_name(s, lf->parent), fk->parent);
 
 			for (int i = 0; same && i < fk->ncols; i++)
 			{
@@ -1387,6 +1423,51 @@ rehearsal_find(RvCtx *x, SqSchema *tmp, SqKind kind, const char *name)
 	return sq_schema_find(tmp, kind, name);
 }
 
+/*
+ * Table renames come first, while the schema is still valid: ALTER TABLE
+ * RENAME (legacy_alter_table off) also rewrites the views, triggers and
+ * foreign keys that name the table, which brings the managed ones back to
+ * their recorded text.  A table whose target name is still taken goes to a
+ * temporary name and gets its own after the drops (x->pending_*).
+ */
+static bool
+plan_renames(RvCtx *x, RvSegment *s)
+{
+	SqSchema	tmp = {0};
+
+	for (int i = 0; i < s->nobjs; i++)
+	{
+		RvObj	   *o = &s->objs[i];
+
+		if (o->live == NULL || o->live->kind != SQ_TABLE || !o->has_target ||
+			o->target.kind != SQ_TABLE || sq_name_eq(o->live->name, o->target.name))
+			continue;
+		if (rehearsal_find(x, &tmp, SQ_TABLE, o->target.name) != NULL)
+		{
+			char	   *t = free_name(x, o->target.name);
+
+			if (!step(x, s, sq_asprintf("ALTER TABLE %s RENAME TO %s", q(o->live->name), q(t))))
+			{
+				free(t);
+				sq_schema_free(&tmp);
+				return false;
+			}
+			x->pending_from = sq_realloc(x->pending_from, sizeof(char *) * (x->npending + 1));
+			x->pending_to = sq_realloc(x->pending_to, sizeof(char *) * (x->npending + 1));
+			x->pending_from[x->npending] = t;
+			x->pending_to[x->npending++] = sq_strdup(o->target.name);
+		}
+		else if (!step(x, s, sq_asprintf("ALTER TABLE %s RENAME TO %s", q(o->live->name),
+										 q(o->target.name))))
+		{
+			sq_schema_free(&tmp);
+			return false;
+		}
+	}
+	sq_schema_free(&tmp);
+	return true;
+}
+
 static bool
 plan_tables(RvCtx *x, RvSegment *s, SqSchema *again)
 {
@@ -1412,40 +1493,15 @@ plan_tables(RvCtx *x, RvSegment *s, SqSchema *again)
 		if (!step(x, s, sq_asprintf("DROP TABLE %s", q(o->live->name))))
 			return false;
 	}
-	/* renames, through temporary names when a target name is still taken */
-	{
-		char	  **pending_from = NULL;
-		int			npending = 0;
-		char	  **pending_to = NULL;
-		int			nto = 0;
-
-		for (int i = 0; i < s->nobjs; i++)
-		{
-			RvObj	   *o = &s->objs[i];
-
-			if (o->live == NULL || o->live->kind != SQ_TABLE || !o->has_target ||
-				o->target.kind != SQ_TABLE || sq_name_eq(o->live->name, o->target.name))
-				continue;
-			if (rehearsal_find(x, &tmp, SQ_TABLE, o->target.name) != NULL)
-			{
-				char	   *t = free_name(x, o->target.name);
-
-				if (!step(x, s, sq_asprintf("ALTER TABLE %s RENAME TO %s", q(o->live->name), q(t))))
-					return false;
-				push_str(&pending_from, &npending, t);
-				push_str(&pending_to, &nto, sq_strdup(o->target.name));
-			}
-			else if (!step(x, s, sq_asprintf("ALTER TABLE %s RENAME TO %s", q(o->live->name),
-											 q(o->target.name))))
-				return false;
-		}
-		for (int i = 0; i < npending; i++)
-			if (!step(x, s, sq_asprintf("ALTER TABLE %s RENAME TO %s", q(pending_from[i]),
-										q(pending_to[i]))))
-				return false;
-		free_strs(pending_from, npending);
-		free_strs(pending_to, nto);
-	}
+	/* renames that had to wait for the drops above */
+	for (int i = 0; i < x->npending; i++)
+		if (!step(x, s, sq_asprintf("ALTER TABLE %s RENAME TO %s", q(x->pending_from[i]),
+									q(x->pending_to[i]))))
+			return false;
+	free_strs(x->pending_from, x->npending);
+	free_strs(x->pending_to, x->npending);
+	x->pending_from = x->pending_to = NULL;
+	x->npending = 0;
 	/* tables that stay: alter in place or rebuild */
 	for (int i = 0; i < s->nobjs; i++)
 	{
@@ -1510,33 +1566,123 @@ plan_tables(RvCtx *x, RvSegment *s, SqSchema *again)
 	return true;
 }
 
+/* does sql name (as a bare or quoted identifier) any of names? */
+static bool
+mentions(const char *sql, char **names, int n)
+{
+	size_t		pos = 0;
+	SqToken		t;
+
+	while ((t = sq_next_token(sql, &pos)).type != TK_EOF)
+	{
+		char	   *id;
+		bool		hit = false;
+
+		if (t.type != TK_WORD && t.type != TK_QIDENT)
+			continue;
+		id = sq_token_ident(&t);
+		for (int i = 0; i < n && !hit; i++)
+			hit = sq_name_eq(id, names[i]);
+		free(id);
+		if (hit)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Drop the triggers, views and indexes that go or change.  Views and
+ * triggers that depend on a dropped view go too (a later ALTER TABLE would
+ * find them broken); those the revert does not manage come back afterwards
+ * from their current text (*again).
+ */
+static bool
+plan_drops(RvCtx *x, RvSegment *s, SqSchema *again)
+{
+	static const SqKind drop_order[] = {SQ_TRIGGER, SQ_VIEW, SQ_INDEX};
+	SqSchema	cur;
+	char	   *err = NULL;
+	bool	   *drop;
+	char	  **views = NULL;
+	int			nviews = 0;
+	bool		grew = true;
+	bool		ok = true;
+
+	if (sq_schema_read(x->S, &cur, &err) != SQLITE_OK)
+	{
+		plan_fail(x, sq_asprintf("cannot plan the revert: %s", err), NULL, NULL);
+		free(err);
+		return false;
+	}
+	drop = calloc(cur.n ? cur.n : 1, sizeof(bool));
+	for (int i = 0; i < s->nobjs; i++)
+	{
+		RvObj	   *o = &s->objs[i];
+		SqObject   *now;
+
+		if (o->live == NULL || o->live->kind == SQ_TABLE)
+			continue;
+		now = sq_schema_find(&cur, o->live->kind, o->live->name);
+		if (now == NULL || now->kind != o->live->kind)
+			continue;
+		if (o->has_target && o->target.kind == now->kind && sq_name_eq(o->target.name, now->name) &&
+			sq_sql_equal(o->target.sql, now->sql))
+			continue;
+		drop[now - cur.items] = true;
+	}
+	while (grew)
+	{
+		grew = false;
+		free(views);
+		views = NULL;
+		nviews = 0;
+		for (int i = 0; i < cur.n; i++)
+			if (drop[i] && cur.items[i].kind == SQ_VIEW)
+				push_str(&views, &nviews, cur.items[i].name);
+		for (int i = 0; i < cur.n && nviews > 0; i++)
+		{
+			SqObject   *d = &cur.items[i];
+			RvObj	   *o;
+
+			if (drop[i] || (d->kind != SQ_VIEW && d->kind != SQ_TRIGGER))
+				continue;
+			if (!mentions(d->sql, views, nviews) &&
+				!(d->kind == SQ_TRIGGER && mentions(d->tbl_name, views, nviews)))
+				continue;
+			drop[i] = grew = true;
+			o = obj_by_expect(s, d->kind, d->name);
+			if (o == NULL || !o->has_target)
+			{
+				again->items = sq_realloc(again->items, sizeof(SqObject) * (again->n + 1));
+				sq_object_copy(d, &again->items[again->n++]);
+			}
+		}
+	}
+	free(views);
+	for (int k = 0; k < 3 && ok; k++)
+		for (int i = 0; i < cur.n && ok; i++)
+			if (drop[i] && cur.items[i].kind == drop_order[k])
+				ok = step(x, s, sq_asprintf("DROP %s %s", k == 0 ? "TRIGGER" : k == 1 ? "VIEW" : "INDEX",
+											q(cur.items[i].name)));
+	free(drop);
+	sq_schema_free(&cur);
+	return ok;
+}
+
 /* a computed plan for segment s, rehearsed on x->S */
 static bool
 plan_computed(RvCtx *x, RvSegment *s)
 {
-	static const SqKind drop_order[] = {SQ_TRIGGER, SQ_VIEW, SQ_INDEX};
 	static const SqKind create_order[] = {SQ_INDEX, SQ_VIEW, SQ_TRIGGER};
 	SqSchema	again = {0};
 	SqSchema	now = {0};
 	char	   *err = NULL;
 
-	/* dependents first: triggers, views and indexes that go or change */
-	for (int d = 0; d < 3; d++)
-		for (int i = 0; i < s->nobjs; i++)
-		{
-			RvObj	   *o = &s->objs[i];
-
-			if (o->live == NULL || o->live->kind != drop_order[d])
-				continue;
-			if (o->has_target && o->target.kind == o->live->kind &&
-				sq_name_eq(o->target.name, o->live->name) &&
-				sq_sql_equal(o->target.sql, o->live->sql))
-				continue;
-			if (!step(x, s, sq_asprintf("DROP %s %s", drop_order[d] == SQ_TRIGGER ? "TRIGGER" :
-										drop_order[d] == SQ_VIEW ? "VIEW" : "INDEX",
-										q(o->live->name))))
-				return false;
-		}
+	if (!plan_renames(x, s) || !plan_drops(x, s, &again))
+	{
+		sq_schema_free(&again);
+		return false;
+	}
 	if (!plan_tables(x, s, &again))
 	{
 		sq_schema_free(&again);
@@ -1577,12 +1723,12 @@ plan_computed(RvCtx *x, RvSegment *s)
 			{
 				free(x->error_hint);
 				x->error_hint = sq_asprintf("%s \"%s\" was not created by a migration; the revert "
-											"rebuilds its table and cannot put it back as it is.",
+											"has to re-create it and cannot put it back as it is.",
 											sq_kind_name(a->kind), a->name);
 				goto fail;
 			}
-			seg_note(s, sq_asprintf("%s \"%s\" (not created by a migration) is re-created "
-									"after its table is rebuilt", sq_kind_name(a->kind), a->name));
+			seg_note(s, sq_asprintf("%s \"%s\" (not created by a migration) is re-created as it was",
+									sq_kind_name(a->kind), a->name));
 		}
 	}
 	sq_schema_free(&now);
@@ -2464,6 +2610,8 @@ done:
 	free(x.error);
 	free(x.error_detail);
 	free(x.error_hint);
+	free_strs(x.pending_from, x.npending);
+	free_strs(x.pending_to, x.npending);
 	for (int i = 0; i < x.nsegs; i++)
 		segment_free(&x.segs[i]);
 	free(x.segs);

@@ -70,6 +70,7 @@ sub pinned
 {
 	my ($t, $c) = @_;
 	return 1 if $c->{unique} || $c->{fk} || $c->{name} eq 'id';
+	return 1 if grep { my $k = $_; grep { $_ == $c->{id} } @{ $k->{cols} } } @{ $t->{keys} };
 	for my $o (values %{ $M->{deps} })
 	{
 		return 1 if grep { $_ eq "$t->{id}.$c->{id}" } @{ $o->{cols} };
@@ -110,19 +111,43 @@ sub new_column
 	return $c;
 }
 
+# the CREATE TABLE text of a table of the model, under a given name
+sub table_sql
+{
+	my ($t, $name) = @_;
+	my @defs = map { $_->{name} eq 'id' ? 'id INTEGER PRIMARY KEY' : col_def($_) } @{ $t->{cols} };
+	for my $k (@{ $t->{keys} })
+	{
+		my @names = map { my $id = $_; (grep { $_->{id} == $id } @{ $t->{cols} })[0]{name} } @{ $k->{cols} };
+		push @defs, $k->{kind} eq 'unique' ? "UNIQUE (" . join(', ', @names) . ")"
+		  : "CHECK ($names[0] IS NULL OR $names[0] <> '')";
+	}
+	return "CREATE TABLE $name (\n    " . join(",\n    ", @defs) . "\n)"
+	  . ($t->{wr} ? " WITHOUT ROWID" : '') . ";\n";
+}
+
 sub op_create_table
 {
-	my $t = { id => ++$counter, name => fresh('t'), cols => [], rows => 2 + int(rand(3)) };
+	my $t = { id => ++$counter, name => fresh('t'), cols => [], keys => [], rows => 2 + int(rand(3)),
+			  wr => rand() < 0.15 };
 	push @{ $t->{cols} }, { id => ++$counter, name => 'id', type => 'INTEGER' };
 	push @{ $t->{cols} }, new_column(0) for 1 .. 1 + int(rand(3));
+	my @plain = grep { $_->{name} ne 'id' && !defined $_->{default} } @{ $t->{cols} };
+	if (@plain >= 2 && rand() < 0.3)
+	{
+		push @{ $t->{keys} }, { kind => 'unique', cols => [$plain[0]{id}, $plain[1]{id}] };
+	}
+	elsif (@plain && rand() < 0.3)
+	{
+		push @{ $t->{keys} }, { kind => 'check', cols => [$plain[0]{id}] };
+	}
 	$M->{tables}{ $t->{id} } = $t;
-	my @defs = map { $_->{name} eq 'id' ? 'id INTEGER PRIMARY KEY' : col_def($_) } @{ $t->{cols} };
-	my $sql = "CREATE TABLE $t->{name} (\n    " . join(",\n    ", @defs) . "\n);\n";
-	my @cols = grep { $_->{name} ne 'id' } @{ $t->{cols} };
+	my $sql = table_sql($t, $t->{name});
+	my @cols = @{ $t->{cols} };
 	for my $row (1 .. $t->{rows})
 	{
 		$sql .= "INSERT INTO $t->{name} (" . join(', ', map { $_->{name} } @cols) . ") VALUES ("
-		  . join(', ', map { value($_, $row) } @cols) . ");\n";
+		  . join(', ', map { $_->{name} eq 'id' ? $row : value($_, $row) } @cols) . ");\n";
 	}
 	return $sql;
 }
@@ -200,6 +225,14 @@ sub op_create_index
 
 sub op_create_view
 {
+	my $base = pick(grep { $_->{kind} eq 'view' } values %{ $M->{deps} });
+	if ($base && rand() < 0.25)
+	{
+		my $v = { kind => 'view', name => fresh('v'), table => 0, tables => [@{ $base->{tables} }],
+				  cols => [@{ $base->{cols} }], views => [$base->{name}] };
+		$M->{deps}{ $v->{name} } = $v;
+		return "CREATE VIEW $v->{name} AS SELECT * FROM $base->{name} WHERE id > 0;\n";
+	}
 	my $t = pick(live_tables()) or return;
 	my $c = pick(grep { $_->{name} ne 'id' } @{ $t->{cols} }) or return;
 	my $v = { kind => 'view', name => fresh('v'), table => 0, tables => [$t->{id}],
@@ -226,7 +259,9 @@ sub op_create_trigger
 sub op_drop_dep
 {
 	my ($kind) = @_;
-	my $o = pick(grep { $_->{kind} eq $kind } values %{ $M->{deps} }) or return;
+	my @used = map { @{ $_->{views} // [] } } values %{ $M->{deps} };
+	my $o = pick(grep { my $n = $_->{name}; $_->{kind} eq $kind && !grep { $_ eq $n } @used }
+				 values %{ $M->{deps} }) or return;
 	delete $M->{deps}{ $o->{name} };
 	return "DROP " . uc($kind) . " $o->{name};\n";
 }
@@ -242,9 +277,9 @@ sub op_rebuild
 	$retype->{type} = $retype->{type} eq 'TEXT' ? 'INTEGER' : 'TEXT' if $retype && rand() < 0.5;
 	my @new = (@keep, new_column(1));
 	my $tmp = fresh('tmp_');
-	my @defs = map { $_->{name} eq 'id' ? 'id INTEGER PRIMARY KEY' : col_def($_) } @new;
 	my $list = join(', ', map { $_->{name} } @keep);
-	my $sql = "CREATE TABLE $tmp (\n    " . join(",\n    ", @defs) . "\n);\n"
+	$t->{cols} = \@new;
+	my $sql = table_sql($t, $tmp)
 	  . "INSERT INTO $tmp ($list) SELECT $list FROM $t->{name};\n"
 	  . "DROP TABLE $t->{name};\n"
 	  . "ALTER TABLE $tmp RENAME TO $t->{name};\n";
