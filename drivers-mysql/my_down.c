@@ -715,7 +715,8 @@ plan_version_ahead(DownCtx *c, const char *version, UnitRef *units, int nunits, 
 		{
 			/* append the steps; the model moves to the unit's targets */
 			all->steps = my_realloc(all->steps, (all->n + p.n + 1) * sizeof(PlanStep));
-			memcpy(&all->steps[all->n], p.steps, p.n * sizeof(PlanStep));
+			if (p.n > 0)
+				memcpy(&all->steps[all->n], p.steps, p.n * sizeof(PlanStep));
 			all->n += p.n;
 			free(p.steps);
 			p.steps = NULL;
