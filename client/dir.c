@@ -1129,7 +1129,8 @@ dir_list(const char *path, DirFormat *format, DirEntry **entries, int *n)
 		}
 		log_debug("migration directory \"%s\" has the %s format", path, dir_format_name(*format));
 	}
-	qsort(l.names, l.n, sizeof(char *), cmp_str);
+	if (l.n > 1)
+		qsort(l.names, l.n, sizeof(char *), cmp_str);
 	out = xcalloc(l.n ? l.n : 1, sizeof(DirEntry));
 	for (k = 0; k < l.n; k++)
 	{

@@ -12,6 +12,9 @@
  *	  already applied match partial_hashes.
  *	- A complete row whose file hash differs from the file: the file was
  *	  edited after it was applied; refused.
+ *	- A file without a row whose hash is that of an applied version whose
+ *	  file is missing: the file was renamed after it was applied, and
+ *	  would run again; refused.
  *	- Files above the current version are pending, in version order.
  *	  Files below it without a row (and above the first row, which may be
  *	  a baseline) were added out of order: --exec-order linear refuses,
@@ -181,6 +184,27 @@ check_partial(PendingPlan *p, const MigrationFile *f, const Revision *r)
 	return r->applied;
 }
 
+/*
+ * A file that has no row but the content of an applied version whose file
+ * is gone was renamed (or copied) after it was applied: running it would
+ * run the same statements a second time.  Returns that revision or NULL.
+ */
+static const Revision *
+renamed_from(const MigrationDir *dir, const RevisionList *revs, const MigrationFile *f)
+{
+	int			k;
+
+	for (k = 0; k < revs->n; k++)
+	{
+		const Revision *r = &revs->items[k];
+
+		if ((r->type & REV_APPLIED) && r->hash && strcmp(r->hash, f->hash) == 0 &&
+			revision_complete(r) && dir_find(dir, r->version) == NULL)
+			return r;
+	}
+	return NULL;
+}
+
 void
 pending_compute(const MigrationDir *dir, const RevisionList *revs,
 				const Options *opts, PendingPlan *p)
@@ -273,6 +297,19 @@ pending_compute(const MigrationDir *dir, const RevisionList *revs,
 					add_item(&rest, &nrest, &crest, f, r, start, false);
 			}
 			continue;
+		}
+		{
+			const Revision *was = renamed_from(dir, revs, f);
+
+			if (was != NULL)
+			{
+				plan_fail(p, xasprintf("migration file \"%s\" has the content of applied version %s, whose file is missing",
+									   f->name, was->version),
+						  xasprintf("A file renamed after it was applied would run its statements a second time (version %s was applied from a file hashing to %s).",
+									was->version, was->hash),
+						  xstrdup("Give the file back the name it was applied under; if the statements are meant to run again, change the file."));
+				continue;
+			}
 		}
 		if (p->current && version_cmp(f->version, p->current) <= 0)
 		{

@@ -568,19 +568,37 @@ split_sql(const char *text, size_t len, Dialect dialect, const char *delimiter,
 	}
 	set_delimiter(&sc, delimiter, strlen(delimiter));
 
+	/*
+	 * A NUL byte anywhere, also inside a string or a comment, is an error:
+	 * statement texts are C strings and would silently end at it.
+	 */
+	{
+		const char *nul = memchr(sc.s, '\0', sc.len);
+
+		if (nul != NULL)
+		{
+			fail(&sc, sc.line - 1 + line_at(sc.s, sc.len, (size_t) (nul - sc.s)),
+				 "NUL byte in input");
+			return -1;
+		}
+	}
+
+	/*
+	 * Skip a byte order mark by moving the start of the text, so that no
+	 * look-behind (a word delimiter such as GO, E'...', a qualified name)
+	 * takes its bytes for part of a word.
+	 */
 	if (sc.len >= 3 && memcmp(sc.s, "\xEF\xBB\xBF", 3) == 0)
-		sc.i = 3;
+	{
+		sc.s += 3;
+		sc.len -= 3;
+	}
 
 	while (sc.i < sc.len)
 	{
 		size_t		i = sc.i;
 		char		c = sc.s[i];
 
-		if (c == '\0')
-		{
-			fail(&sc, sc.line, "NUL byte in input");
-			goto error;
-		}
 		if (sc.in_stmt && sc.paren == 0 && sc.block == 0 && delimiter_at(&sc, i))
 		{
 			emit(&sc, sc.custom ? i : i + sc.dlen);

@@ -158,6 +158,12 @@ sum_parse(const char *text, size_t len, SumFile *out, char **err)
 				cap = 0;
 
 	memset(out, 0, sizeof(*out));
+	if (memchr(text, '\0', len) != NULL)
+	{
+		*err = xasprintf("line %d contains a NUL byte",
+						 line_at(text, len, (size_t) ((const char *) memchr(text, '\0', len) - text)));
+		return -1;
+	}
 	while (i < len)
 	{
 		size_t		eol = i,

@@ -365,8 +365,8 @@ parse_server(const char *rest, ConnUrl *u, char **err)
 	return 0;
 }
 
-int
-url_parse(const char *s, ConnUrl *u, char **err)
+static int
+url_parse_fields(const char *s, ConnUrl *u, char **err)
 {
 	const char *sep;
 	size_t		slen;
@@ -632,9 +632,9 @@ url_pg_override(ConnUrl *u, const char *host, const char *port,
 	return 0;
 }
 
-int
-url_from_pg_options(const char *dbname, const char *host, const char *port,
-					const char *user, ConnUrl *u, char **err)
+static int
+pg_options_fields(const char *dbname, const char *host, const char *port,
+				  const char *user, ConnUrl *u, char **err)
 {
 	if (dbname && is_pg_uri(dbname))
 	{
@@ -683,6 +683,29 @@ url_from_pg_options(const char *dbname, const char *host, const char *port,
 		u->redacted = xstrdup("(PostgreSQL connection from the PG* environment)");
 	}
 	return 0;
+}
+
+/*
+ * The public parsers leave nothing to free on failure: whatever was filled
+ * in before the error is released here.
+ */
+int
+url_parse(const char *s, ConnUrl *u, char **err)
+{
+	if (url_parse_fields(s, u, err) == 0)
+		return 0;
+	url_free(u);
+	return -1;
+}
+
+int
+url_from_pg_options(const char *dbname, const char *host, const char *port,
+					const char *user, ConnUrl *out, char **err)
+{
+	if (pg_options_fields(dbname, host, port, user, out, err) == 0)
+		return 0;
+	url_free(out);
+	return -1;
 }
 
 void

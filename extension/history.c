@@ -34,6 +34,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/objectaddress.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_foreign_data_wrapper.h"
@@ -782,9 +783,32 @@ record_collected(CollectedCommand *cmd, const char *command)
 			foreach(lc, cmd->d.alterTable.subcmds)
 			{
 				CollectedATSubcmd *sub = lfirst(lc);
+				AlterTableCmd *atc = (AlterTableCmd *) sub->parsetree;
 
 				if (OidIsValid(sub->address.objectId))
 					touch_live(&sub->address, "ddl", command, -1);
+
+				/*
+				 * DETACH PARTITION reports only the parent, and the closure
+				 * of the parent no longer reaches the partition: record the
+				 * partition itself, so that it is imaged as a table of its
+				 * own.
+				 */
+				if (atc != NULL && IsA(atc, AlterTableCmd) &&
+					(atc->subtype == AT_DetachPartition ||
+					 atc->subtype == AT_DetachPartitionFinalize) &&
+					atc->def != NULL && IsA(atc->def, PartitionCmd))
+				{
+					Oid			part = RangeVarGetRelid(((PartitionCmd *) atc->def)->name,
+														NoLock, true);
+					ObjectAddress a;
+
+					if (OidIsValid(part))
+					{
+						ObjectAddressSet(a, RelationRelationId, part);
+						touch_live(&a, "ddl", command, -1);
+					}
+				}
 			}
 			break;
 		case SCT_Grant:
@@ -2021,4 +2045,74 @@ migrate_object_image_sql(PG_FUNCTION_ARGS)
 	if (img == NULL)
 		PG_RETURN_NULL();
 	PG_RETURN_JSONB_P(img);
+}
+
+/*
+ * Let registry row id stand for the live object at addr (a revert created
+ * it again under a new OID).  A row that the running unit registered for
+ * addr in the meantime is merged into id: its touches move, its children
+ * follow, it goes.  Returns false, changing nothing, when addr belongs to
+ * an older registry row.
+ */
+bool
+migrate_object_takeover(int64 id, const ObjectAddress *addr)
+{
+	static MigrateQuery other = {
+		"SELECT id, created_unit FROM migrate.objects"
+		" WHERE classid OPERATOR(pg_catalog.=) $1 AND objid OPERATOR(pg_catalog.=) $2"
+		" AND objsubid OPERATOR(pg_catalog.=) $3 AND dropped_unit IS NULL",
+		3, {OIDOID, OIDOID, INT4OID}
+	};
+	static MigrateQuery move_touches = {
+		"UPDATE migrate.touches SET object = $2 WHERE object OPERATOR(pg_catalog.=) $1",
+		2, {INT8OID, INT8OID}
+	};
+	static MigrateQuery move_children = {
+		"UPDATE migrate.objects SET parent = $2 WHERE parent OPERATOR(pg_catalog.=) $1",
+		2, {INT8OID, INT8OID}
+	};
+	static MigrateQuery forget = {
+		"DELETE FROM migrate.objects WHERE id OPERATOR(pg_catalog.=) $1"
+		" AND NOT EXISTS (SELECT FROM migrate.images i WHERE i.object OPERATOR(pg_catalog.=) $1)",
+		1, {INT8OID}
+	};
+	Datum		v[3];
+	OwnerSwitch sw;
+	bool		ok = true;
+
+	SPI_connect();
+	migrate_become_owner(&sw);
+	v[0] = ObjectIdGetDatum(addr->classId);
+	v[1] = ObjectIdGetDatum(addr->objectId);
+	v[2] = Int32GetDatum(addr->objectSubId);
+	mq_exec(&other, v, NULL, true, 1);
+	if (SPI_processed > 0)
+	{
+		int64		oid_row = mq_int64(0, 1, 0);
+		int64		created = mq_int64(0, 2, 0);
+
+		if (oid_row == id)
+			ok = true;
+		else if (unit.id != 0 && created == unit.id)
+		{
+			Datum		m[2] = {Int64GetDatum(oid_row), Int64GetDatum(id)};
+
+			mq_exec(&move_touches, m, NULL, false, 0);
+			mq_exec(&move_children, m, NULL, false, 0);
+			mq_exec(&forget, m, NULL, false, 0);
+			ok = SPI_processed > 0;
+		}
+		else
+			ok = false;
+	}
+	if (ok)
+	{
+		migrate_restore_user(&sw);
+		SPI_finish();
+		migrate_object_repoint(id, addr);
+		return true;
+	}
+	migrate_restore_user(&sw);
+	SPI_finish();
+	return false;
 }

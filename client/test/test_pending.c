@@ -257,6 +257,38 @@ partial_without_file(void **state)
 	pending_free(&p);
 }
 
+/* a file renamed after it was applied must not run a second time */
+static void
+renamed_file(void **state)
+{
+	PendingPlan p;
+	char		h4[64];
+
+	/* version 9 was applied from the content that file 4 now holds */
+	strcpy(h4, hash_of("4"));
+	fake_add("1", REV_APPLIED, 1, 1, hash_of("1"));
+	fake_add("2", REV_APPLIED, 1, 1, hash_of("2"));
+	fake_add("3", REV_APPLIED, 3, 3, hash_of("3"));
+	fake_add("9", REV_APPLIED, 1, 1, h4);
+	compute(&p);
+	assert_non_null(p.error);
+	assert_string_equal(p.error, "migration file \"4_v4.sql\" has the content of applied version 9, whose file is missing");
+	assert_contains(p.error_detail, "a second time");
+	pending_free(&p);
+
+	/* once file 9 is back (same content as file 4), 4 is only out of order */
+	mem_dir_add(&dir, "9", "CREATE TABLE d (x int);");
+	compute(&p);
+	assert_non_null(p.error);
+	assert_string_equal(p.error, "migration file \"4_v4.sql\" was added out of order");
+	pending_free(&p);
+	opts.exec_order = EXEC_LINEAR_SKIP;
+	compute(&p);
+	assert_null(p.error);
+	assert_int_equal(p.skipped, 1);
+	pending_free(&p);
+}
+
 static void
 out_of_order(void **state)
 {
@@ -358,6 +390,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(partial_resume, setup, teardown),
 		cmocka_unit_test_setup_teardown(partial_history_changed, setup, teardown),
 		cmocka_unit_test_setup_teardown(partial_without_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(renamed_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(out_of_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(natural_order_of_revisions, setup, teardown),

@@ -1,0 +1,2 @@
+sub property_tests { return (); }
+1;
