@@ -563,7 +563,6 @@ file_run(void *arg, Outcome *o)
 	FileArgs   *a = run->args;
 	int			nest;
 	volatile int check_failed = -1;
-	OwnerSwitch sw;
 	ListCell   *lc;
 	volatile int i = 0;
 
@@ -615,10 +614,6 @@ file_run(void *arg, Outcome *o)
 	AtEOXact_GUC(false, nest);
 	migrate_unit_set_statement(-1);
 	migrate_unit_end();
-
-	migrate_become_owner(&sw);
-	rev_complete_file(a->version, list_length(a->statements), run->unit, 0);
-	migrate_restore_user(&sw);
 }
 
 static void
@@ -744,7 +739,7 @@ migrate_apply_file(PG_FUNCTION_ARGS)
 	{
 		o.elapsed_ns = elapsed_since(start);
 		migrate_become_owner(&sw);
-		rev_complete_file(a.version, list_length(a.statements), 0, o.elapsed_ns);
+		rev_complete_file(a.version, list_length(a.statements), run.unit, o.elapsed_ns);
 		migrate_restore_user(&sw);
 	}
 	SPI_finish();

@@ -61,6 +61,9 @@ extern int64 migrate_unit_begin(const char *kind, const char *version, int step,
  */
 extern int64 migrate_unit_end(void);
 
+/* The running unit dropped (or found stale) a registered object: tombstones are due. */
+extern void migrate_unit_note_dropped(void);
+
 /* Forget the running unit without imaging (its rows roll back with the caller). */
 extern void migrate_unit_abandon(void);
 

@@ -29,6 +29,7 @@
 #include "common/cryptohash.h"
 #include "common/sha2.h"
 #include "miscadmin.h"
+#include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
@@ -184,7 +185,13 @@ mq_exec(MigrateQuery *q, Datum *values, const char *nulls, bool read_only, long 
 
 	if (q->plan == NULL)
 	{
-		SPIPlanPtr	plan = SPI_prepare(q->sql, q->nargs, q->argtypes);
+		/*
+		 * Generic plans: the bookkeeping queries are index probes whatever
+		 * the parameters are, and planning them anew at every call would
+		 * cost more than running them.
+		 */
+		SPIPlanPtr	plan = SPI_prepare_cursor(q->sql, q->nargs, q->argtypes,
+											  CURSOR_OPT_GENERIC_PLAN);
 
 		if (plan == NULL)
 			elog(ERROR, "could not prepare bookkeeping query: %s",
@@ -264,11 +271,17 @@ migrate_extension_oid(bool missing_ok)
 Oid
 migrate_extension_owner(void)
 {
+	static LocalTransactionId cached_lxid = InvalidLocalTransactionId;
+	static Oid	cached_owner = InvalidOid;
 	Relation	rel;
 	ScanKeyData key;
 	SysScanDesc scan;
 	HeapTuple	tup;
 	Oid			owner = InvalidOid;
+
+	/* asked many times per statement: remember it for the transaction */
+	if (cached_lxid == MyProc->lxid && OidIsValid(cached_owner))
+		return cached_owner;
 
 	rel = table_open(ExtensionRelationId, AccessShareLock);
 	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber,
@@ -285,6 +298,8 @@ migrate_extension_owner(void)
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("extension \"migrate\" is not installed in this database"),
 				 errhint("A superuser must run CREATE EXTENSION migrate in this database.")));
+	cached_lxid = MyProc->lxid;
+	cached_owner = owner;
 	return owner;
 }
 
@@ -297,6 +312,22 @@ migrate_become_owner(OwnerSwitch *s)
 	SetUserIdAndSecContext(owner, s->saved_sec | SECURITY_LOCAL_USERID_CHANGE);
 	s->nestlevel = NewGUCNestLevel();
 	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+
+	/*
+	 * The bookkeeping queries are index probes.  Their plans are kept for
+	 * the backend's life, and the tables grow quickly between analyzes, so
+	 * keep the planner from choosing a sequential scan, or a hash or merge
+	 * join over whole tables, on statistics that say a table is tiny.
+	 * (Queries that look for live registry rows by anything but their OID
+	 * triple write COALESCE(dropped_unit, 0) = 0, so that the partial
+	 * index on live rows is not mistaken for a cheap way to read them all.)
+	 */
+	(void) set_config_option("enable_seqscan", "off", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("enable_hashjoin", "off", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("enable_mergejoin", "off", PGC_USERSET,
 							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 }
 
@@ -504,6 +535,21 @@ migrate_text_list(ArrayType *array)
 	for (int i = 0; i < n; i++)
 		out = lappend(out, nulls[i] ? NULL : TextDatumGetCString(elems[i]));
 	return out;
+}
+
+ArrayType *
+migrate_array(Datum *elems, bool *nulls, int n, Oid elemtype)
+{
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	int			dims[1] = {n};
+	int			lbs[1] = {1};
+
+	if (n == 0)
+		return construct_empty_array(elemtype);
+	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+	return construct_md_array(elems, nulls, 1, dims, lbs, elemtype, typlen, typbyval, typalign);
 }
 
 char *

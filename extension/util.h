@@ -122,6 +122,8 @@ extern int	migrate_version_cmp(const char *a, const char *b);
 /* text[] <-> List of char * (NULL elements kept as NULL) */
 extern ArrayType *migrate_text_array(List *strings);
 extern List *migrate_text_list(ArrayType *array);
+/* a one-dimensional array of n elements of elemtype (nulls may be NULL) */
+extern ArrayType *migrate_array(Datum *elems, bool *nulls, int n, Oid elemtype);
 /* qualified, quoted name of a relation or type */
 extern char *migrate_qualified_relname(Oid relid);
 extern char *migrate_qualified_typname(Oid typid);

@@ -64,12 +64,13 @@ CREATE TABLE migrate.images (
 	object bigint NOT NULL,
 	unit bigint NOT NULL,
 	identity pg_catalog.text NOT NULL,
-	hash pg_catalog.text REFERENCES migrate.definitions (hash),
+	hash pg_catalog.text,
 	PRIMARY KEY (object, unit)
 );
 CREATE INDEX images_unit ON migrate.images (unit);
 CREATE INDEX images_identity ON migrate.images (identity);
 COMMENT ON TABLE migrate.images IS 'state of an object after a unit; hash NULL is a tombstone (the unit dropped it)';
+COMMENT ON COLUMN migrate.images.hash IS 'migrate.definitions.hash (written before the image; no foreign key, to keep recording cheap)';
 
 CREATE TABLE migrate.depends (
 	object bigint NOT NULL,
