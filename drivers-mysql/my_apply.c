@@ -86,8 +86,11 @@ static void
 log_stmt_failure(const MigrationFile *f, int k, const char *err)
 {
 	log_error("statement %d of version %s failed: %s", k + 1, f->version, err);
-	log_error_detail("The %d statement%s before it %s recorded as applied; the failure is recorded too.",
-					 k, k == 1 ? "" : "s", k == 1 ? "is" : "are");
+	if (k == 0)
+		log_error_detail("No statement of the file was applied; the failure is recorded.");
+	else
+		log_error_detail("The %d statement%s before it %s recorded as applied; the failure is recorded too.",
+						 k, k == 1 ? "" : "s", k == 1 ? "is" : "are");
 	log_error_hint("Fix the statement (or the data) and run the same command again to continue from it, "
 				   "or revert what was applied with \"migrate down\".");
 }

@@ -241,7 +241,6 @@ load_unit_objects(MyState *st, const UnitRef *u, Model *m, UnitObjects *uo)
 			{
 				free(o->live_name);
 				o->live_name = my_strdup(o->name);
-				o->col_old.n = o->col_old.n;	/* column renames still apply */
 			}
 		}
 	}
@@ -411,7 +410,7 @@ check_runnable(MyState *st, const Snapshot *live, const PlanCheck *chk)
 	SnapObj    *t = my_snapshot_find(live, OBJ_TABLE, chk->table);
 	bool		ok = t != NULL;
 
-	if (ok && chk->column)
+	if (ok && chk->columns.n > 0)
 	{
 		char	   *img = NULL;
 		TableDef   *td;
@@ -419,7 +418,8 @@ check_runnable(MyState *st, const Snapshot *live, const PlanCheck *chk)
 		if (my_catalog_image(st, OBJ_TABLE, chk->table, &img) != DRV_OK || img == NULL)
 			return false;
 		td = my_tabledef_parse(img);
-		ok = my_tabledef_col(td, chk->column) >= 0;
+		for (int i = 0; i < chk->columns.n && ok; i++)
+			ok = my_tabledef_col(td, chk->columns.items[i]) >= 0;
 		my_tabledef_free(td);
 		free(img);
 	}
@@ -715,7 +715,8 @@ plan_version_ahead(DownCtx *c, const char *version, UnitRef *units, int nunits, 
 		{
 			/* append the steps; the model moves to the unit's targets */
 			all->steps = my_realloc(all->steps, (all->n + p.n + 1) * sizeof(PlanStep));
-			memcpy(&all->steps[all->n], p.steps, p.n * sizeof(PlanStep));
+			if (p.n > 0)
+				memcpy(&all->steps[all->n], p.steps, p.n * sizeof(PlanStep));
 			all->n += p.n;
 			free(p.steps);
 			p.steps = NULL;
@@ -1168,6 +1169,15 @@ revert_version(DownCtx *c, const Revision *row, Model *dry_model)
 		return rc;
 	}
 	/* every applied statement must have its history */
+	if ((row->type & REV_SET) && !(row->type & REV_APPLIED))
+	{
+		log_error("cannot revert version %s: it was marked as applied by \"migrate set\"", row->version);
+		log_error_detail("What the version changed was never recorded, so no revert can be computed for it.");
+		log_error_hint("Revert it by hand, then run \"migrate set\" with the version you reached.");
+		my_unitrefs_free(units, nunits);
+		my_revert_state_clear(&rs);
+		return DRV_ERROR;
+	}
 	for (int k = 0; k < row->applied; k++)
 	{
 		bool		have = false;
@@ -1325,6 +1335,11 @@ my_down(Driver *d, const DownRequest *req, Reporter *r)
 			goto out;
 		}
 
+	if (n == 0)
+	{
+		rc = DRV_OK;			/* the core says "Nothing to revert" */
+		goto out;
+	}
 	report_down_header(r, current, target, n);
 	if ((rc = my_exec(st, "SET SESSION foreign_key_checks = 0", NULL)) != DRV_OK)
 		goto out;

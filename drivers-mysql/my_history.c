@@ -1169,6 +1169,9 @@ my_hist_sync(Driver *d, Reporter *r)
 			rc = my_commit(st);
 		else
 			my_rollback(st);
+		if (rc == DRV_OK && !took_effect && my_stmt_classify(in.stmt) == STMT_OPAQUE)
+			log_warning("statement %d of version %s may have run before the previous run was interrupted; "
+						"its effect cannot be inspected, so it runs again", in.stmt_idx + 1, in.version);
 		if (rc == DRV_OK && took_effect)
 		{
 			char	   *note = my_sprintf("statement %d of version %s took effect before the previous "

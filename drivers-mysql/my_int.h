@@ -508,6 +508,7 @@ typedef struct PlanCheck
 	char	   *object;			/* "users" or "users.account_id" (--allow-loss name) */
 	char	   *table;			/* table the check reads (live name) */
 	char	   *column;			/* column it reads, when one */
+	MyList		columns;		/* every column of table it reads */
 	char	   *ref_table;		/* foreign key: the parent table */
 	char	   *setup;			/* statements run first (temporary table), or NULL */
 	char	   *sql;			/* returns the number of blocking rows */

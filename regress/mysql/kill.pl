@@ -58,19 +58,8 @@ sub kill_setup {
 	}
 }
 
-sub printed_stmts {
-	my ($out) = @_;
-	my @l;
-	while ($out =~ /^    -> (.*)$/mg) {
-		push @l, $1;
-	}
-	return @l;
-}
-
-sub is_check_line {
-	my ($s) = @_;
-	return $s =~ /^(SELECT |CREATE TEMPORARY TABLE `migrate_fit`|INSERT IGNORE INTO `migrate_fit`|DROP TEMPORARY)/;
-}
+sub printed_stmts { return printed_statements(@_); }
+sub is_check_line { return is_check_statement(@_); }
 
 sub intent_present {
 	my ($db) = @_;
