@@ -433,13 +433,22 @@ same_address(const ObjectAddress *a, const ObjectAddress *b)
 		a->objectSubId == b->objectSubId;
 }
 
-/* re-read the live image of every object and index them by address */
+/*
+ * Re-read the live image of every object and index them by address; a no-op
+ * when no statement ran since the last time (rv->executed counts them).
+ */
 static void
 refresh_live(Planner *p)
 {
 	HASHCTL		ctl;
 	ListCell   *lc;
 	int			nest;
+
+	if (p->byaddr != NULL && p->refreshed_at == p->rv->executed &&
+		p->refreshed_objects == list_length(p->seg->order))
+		return;
+	p->refreshed_at = p->rv->executed;
+	p->refreshed_objects = list_length(p->seg->order);
 
 	ctl.keysize = sizeof(ObjectAddress);
 	ctl.entrysize = sizeof(AddrEntry);

@@ -191,6 +191,8 @@ typedef struct Planner
 	int			phase;
 	HTAB	   *byaddr;			/* live address -> RObj */
 	char	   *current_user;
+	int64		refreshed_at;	/* rv->executed when live images were read */
+	int			refreshed_objects;	/* objects there were then */
 } Planner;
 
 /* The whole call. */
@@ -206,6 +208,7 @@ typedef struct Revert
 	int			tempno;			/* counter for temporary names */
 	bool		stopped;		/* dry run: a check failed, the rest is not run */
 	int			failed_checks;	/* dry run: checks that would block */
+	int64		executed;		/* statements run so far */
 	int			nsegments;
 	List	   *reverted;		/* char * versions, newest first */
 	char	   *from_version;
