@@ -206,7 +206,7 @@ my_snapshot_free(Snapshot *s)
  * update times) are left out.
  */
 static char *
-fingerprint_sql(MyState *st)
+fingerprint_sql(MyState *st, bool tables_only)
 {
 	MyBuf		sb;
 	char	   *db = my_literal(st, st->db);
@@ -216,15 +216,14 @@ fingerprint_sql(MyState *st)
 			  "SELECT CASE TABLE_TYPE WHEN 'VIEW' THEN 'v' WHEN 'SEQUENCE' THEN 's' ELSE 't' END, "
 			  "TABLE_NAME, 'a', MD5(CONCAT_WS('|', TABLE_TYPE, IFNULL(ENGINE, '~'), "
 			  "IFNULL(TABLE_COLLATION, '~'), IFNULL(CREATE_OPTIONS, '~'), TABLE_COMMENT)) "
-			  "FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s", db);
+			  "FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s%s", db,
+			  tables_only ? " AND TABLE_TYPE <> 'VIEW'" : "");
 	mb_printf(&sb,
 			  " UNION ALL SELECT 't', TABLE_NAME, 'b', MD5(GROUP_CONCAT(CONCAT_WS('|', COLUMN_NAME, "
 			  "ORDINAL_POSITION, IFNULL(COLUMN_DEFAULT, '~'), IS_NULLABLE, COLUMN_TYPE, "
 			  "IFNULL(CHARACTER_SET_NAME, '~'), IFNULL(COLLATION_NAME, '~'), EXTRA, COLUMN_COMMENT, "
 			  "IFNULL(GENERATION_EXPRESSION, '~')) ORDER BY ORDINAL_POSITION SEPARATOR '\\n')) "
-			  "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = %s AND TABLE_NAME NOT IN "
-			  "(SELECT TABLE_NAME FROM information_schema.VIEWS WHERE TABLE_SCHEMA = %s) "
-			  "GROUP BY TABLE_NAME", db, db);
+			  "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = %s GROUP BY TABLE_NAME", db);
 	mb_printf(&sb,
 			  " UNION ALL SELECT 't', TABLE_NAME, 'c', MD5(GROUP_CONCAT(CONCAT_WS('|', INDEX_NAME, "
 			  "NON_UNIQUE, SEQ_IN_INDEX, COLUMN_NAME, IFNULL(SUB_PART, '~'), INDEX_TYPE, "
@@ -249,6 +248,17 @@ fingerprint_sql(MyState *st)
 			  "ORDER BY CONSTRAINT_NAME, ORDINAL_POSITION SEPARATOR '\\n')) "
 			  "FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = %s "
 			  "AND REFERENCED_TABLE_NAME IS NOT NULL GROUP BY TABLE_NAME", db);
+	if (tables_only)
+	{
+		/* triggers go with their tables; views and routines cannot change */
+		mb_printf(&sb,
+				  " UNION ALL SELECT 'g', TRIGGER_NAME, 'a', MD5(CONCAT_WS('|', EVENT_MANIPULATION, "
+				  "EVENT_OBJECT_TABLE, ACTION_ORDER, ACTION_STATEMENT, ACTION_TIMING, "
+				  "IFNULL(CREATED, '~'), SQL_MODE, DEFINER)) "
+				  "FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA = %s", db);
+		free(db);
+		return mb_steal(&sb);
+	}
 	mb_printf(&sb,
 			  " UNION ALL SELECT 'v', TABLE_NAME, 'b', MD5(CONCAT_WS('|', VIEW_DEFINITION, CHECK_OPTION, "
 			  "DEFINER, SECURITY_TYPE, ALGORITHM)) "
@@ -293,9 +303,9 @@ letter_kind(char c)
  * The driver's bookkeeping tables are left out.
  */
 int
-my_catalog_fingerprints(MyState *st, Snapshot *out)
+my_catalog_fingerprints(MyState *st, bool tables_only, Snapshot *out)
 {
-	char	   *sql = fingerprint_sql(st);
+	char	   *sql = fingerprint_sql(st, tables_only);
 	MyRows		r;
 	int			rc;
 	Snapshot	tmp = {0};
@@ -363,11 +373,14 @@ my_catalog_fingerprints(MyState *st, Snapshot *out)
 		mb_free(&sb);
 	}
 
-	/* parts arrive in query order, which is fixed: hash them */
+	/* parts arrive in query order, which is fixed: hash them; a "table"
+	 * without a TABLES row is the column list of a view */
 	for (int i = 0; rc == DRV_OK && i < tmp.n; i++)
 	{
 		char		hex[65];
 
+		if (tmp.items[i].kind == OBJ_TABLE && strncmp(tmp.items[i].image, "a:", 2) != 0)
+			continue;
 		my_sha256_hex(tmp.items[i].image, strlen(tmp.items[i].image), hex);
 		hex[32] = '\0';
 		my_snapshot_put(out, tmp.items[i].kind, tmp.items[i].name, hex, NULL);

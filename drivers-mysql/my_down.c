@@ -505,9 +505,12 @@ exec_step(DownCtx *c, const char *phase, const char *version, int idx, const cha
 		return rc;
 	my_test_hook(st, KILL_WINDOW);
 
-	if ((rc = my_hist_capture_changes(st, &imgs, &nimgs)) != DRV_OK)
-		return rc;
 	my_stmt_analyze(sql, st->db, &si);
+	if ((rc = my_hist_capture_changes(st, my_stmt_tables_only(&si), &imgs, &nimgs)) != DRV_OK)
+	{
+		my_stmt_info_free(&si);
+		return rc;
+	}
 	rc = my_begin(st);
 	if (rc == DRV_OK && (erc == DRV_OK || nimgs > 0))
 		rc = my_hist_record_unit(st, UNIT_REVERT, version, idx, sql, imgs, nimgs, &si, NULL);
@@ -743,7 +746,7 @@ run_checks_ahead(DownCtx *c, const char *version, const Plan *all, bool *deferre
 	int64_t		t0 = now_ns();
 
 	*deferred = false;
-	if ((rc = my_catalog_fingerprints(c->st, &live)) != DRV_OK)
+	if ((rc = my_catalog_fingerprints(c->st, true, &live)) != DRV_OK)
 		return rc;
 	for (int i = 0; i < all->n && rc == DRV_OK; i++)
 		for (int j = 0; j < all->steps[i].nchecks && rc == DRV_OK; j++)

@@ -948,7 +948,7 @@ my_hist_tag_version(MyState *st, const char *name, char **version)
  * image did not are not reported.
  */
 int
-my_hist_capture_changes(MyState *st, UnitImage **imgs, int *n)
+my_hist_capture_changes(MyState *st, bool tables_only, UnitImage **imgs, int *n)
 {
 	Snapshot	live;
 	int			rc;
@@ -956,9 +956,20 @@ my_hist_capture_changes(MyState *st, UnitImage **imgs, int *n)
 
 	*imgs = NULL;
 	*n = 0;
-	rc = my_catalog_fingerprints(st, &live);
+	rc = my_catalog_fingerprints(st, tables_only, &live);
 	if (rc != DRV_OK)
 		return rc;
+	if (tables_only)
+	{
+		/* what the partial fingerprint leaves out is as it was */
+		for (int i = 0; i < st->known.n; i++)
+		{
+			SnapObj    *k = &st->known.items[i];
+
+			if (k->kind != OBJ_TABLE && k->kind != OBJ_SEQUENCE && k->kind != OBJ_TRIGGER)
+				my_snapshot_put(&live, k->kind, k->name, k->fp, NULL);
+		}
+	}
 	cap = live.n + st->known.n + 1;
 	*imgs = my_alloc(cap * sizeof(UnitImage));
 
@@ -1022,6 +1033,18 @@ my_hist_capture_changes(MyState *st, UnitImage **imgs, int *n)
 	}
 	my_snapshot_free(&live);
 	return DRV_OK;
+}
+
+/* does the statement name tables (and triggers) only? */
+bool
+my_stmt_tables_only(const StmtInfo *si)
+{
+	if (!si->parsed || si->ntargets == 0)
+		return false;
+	for (int i = 0; i < si->ntargets; i++)
+		if (si->targets[i].kind != 't' && si->targets[i].kind != 'g')
+			return false;
+	return true;
 }
 
 static bool
@@ -1120,7 +1143,7 @@ my_hist_sync(Driver *d, Reporter *r)
 	rc = my_hist_load_known(st);
 	if (rc != DRV_OK)
 		return rc;
-	rc = my_hist_capture_changes(st, &imgs, &n);
+	rc = my_hist_capture_changes(st, false, &imgs, &n);
 	if (rc != DRV_OK)
 		return rc;
 
