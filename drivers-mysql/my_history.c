@@ -1047,6 +1047,64 @@ my_stmt_tables_only(const StmtInfo *si)
 	return true;
 }
 
+/*
+ * Like my_hist_capture_changes, for the named objects only (SHOW CREATE of
+ * each, compared with st->known).  Used after revert statements the driver
+ * planned itself, whose objects it knows; the full capture at the end of
+ * each reverted version picks up anything else.
+ */
+int
+my_hist_capture_objects(MyState *st, const ObjKind *kinds, char **names, int nnames,
+						UnitImage **imgs, int *n)
+{
+	int			rc = DRV_OK;
+
+	*imgs = my_alloc((nnames + 1) * sizeof(UnitImage));
+	*n = 0;
+	for (int i = 0; i < nnames && rc == DRV_OK; i++)
+	{
+		SnapObj    *ko = my_snapshot_find(&st->known, kinds[i], names[i]);
+		char	   *img = NULL;
+		char		h[65];
+		bool		dup = false;
+
+		for (int j = 0; j < *n; j++)
+			if ((*imgs)[j].kind == kinds[i] && strcmp((*imgs)[j].name, names[i]) == 0)
+				dup = true;
+		if (dup)
+			continue;
+		if ((rc = my_catalog_image(st, kinds[i], names[i], &img)) != DRV_OK)
+			break;
+		if (img == NULL && ko == NULL)
+			continue;
+		if (img)
+		{
+			my_sha256_hex(img, strlen(img), h);
+			if (ko && strcmp(ko->hash, h) == 0)
+			{
+				free(img);
+				continue;
+			}
+		}
+		(*imgs)[*n].kind = kinds[i];
+		(*imgs)[*n].name = my_strdup(names[i]);
+		/* the fingerprint is refreshed by the next full capture */
+		(*imgs)[*n].fp = img ? my_strdup("") : NULL;
+		(*imgs)[*n].image = img;
+		(*n)++;
+	}
+	for (int i = 0; i < *n; i++)
+	{
+		UnitImage  *u = &(*imgs)[i];
+
+		if (u->image)
+			my_snapshot_put(&st->known, u->kind, u->name, "", u->image);
+		else
+			my_snapshot_remove(&st->known, u->kind, u->name);
+	}
+	return rc;
+}
+
 static bool
 targets_touched(const StmtInfo *si, const UnitImage *imgs, int n)
 {

@@ -471,6 +471,8 @@ extern int	my_hist_sync(Driver *d, Reporter *r);
  */
 extern int	my_hist_capture_changes(MyState *st, bool tables_only, UnitImage **imgs, int *n);
 extern bool my_stmt_tables_only(const StmtInfo *si);
+extern int	my_hist_capture_objects(MyState *st, const ObjKind *kinds, char **names, int nnames,
+									UnitImage **imgs, int *n);
 
 /* ------------------------------------------------------------------------
  * Apply and down (my_apply.c, my_down.c)
