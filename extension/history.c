@@ -42,9 +42,11 @@
 #include "catalog/pg_language.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_proc.h"
+#include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
 #include "commands/event_trigger.h"
 #include "commands/extension.h"
+#include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -86,7 +88,7 @@ typedef struct RunningUnit
 	int			seq;			/* next touch number */
 	int			stmt;			/* statement index for the touches, -1 none */
 	bool		implicit;		/* opened by a trigger (drift, top-level statement) */
-	bool		dropped;		/* something was marked dropped in this unit */
+	bool		flushed;		/* its journal was written before it ended */
 } RunningUnit;
 
 static RunningUnit unit = {0, NULL, InvalidSubTransactionId, 0, -1, false, false};
@@ -106,6 +108,9 @@ typedef struct TopLevel
 static TopLevel toplevel = {false, NULL, 0, false, false, 0};
 
 static void journal_reset(void);
+static void dropped_reset(void);
+static void dropped_subxact(SubXactEvent event, SubTransactionId mySubid,
+							SubTransactionId parentSubid);
 static void journal_subxact(SubXactEvent event, SubTransactionId mySubid,
 							SubTransactionId parentSubid);
 
@@ -125,6 +130,7 @@ history_xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_PARALLEL_ABORT:
 			unit.id = 0;
 			journal_reset();
+			dropped_reset();
 			suppress_depth = 0;
 			if (toplevel.uncommitted)
 			{
@@ -158,7 +164,10 @@ history_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 						 SubTransactionId parentSubid, void *arg)
 {
 	if (event == SUBXACT_EVENT_ABORT_SUB || event == SUBXACT_EVENT_COMMIT_SUB)
+	{
 		journal_subxact(event, mySubid, parentSubid);
+		dropped_subxact(event, mySubid, parentSubid);
+	}
 	if (unit.id == 0 || unit.subid != mySubid)
 		return;
 	if (event == SUBXACT_EVENT_ABORT_SUB)
@@ -264,14 +273,67 @@ migrate_unit_begin(const char *kind, const char *version, int step, const char *
 	unit.seq = 0;
 	unit.stmt = -1;
 	unit.implicit = false;
-	unit.dropped = false;
+	unit.flushed = false;
+	dropped_reset();
 	return id;
 }
 
-void
-migrate_unit_note_dropped(void)
+/*
+ * Objects the running unit dropped, for their tombstones; tagged with the
+ * subtransaction that dropped them, as the journal is.
+ */
+typedef struct DroppedEntry
 {
-	unit.dropped = true;
+	int64		id;
+	SubTransactionId subid;
+} DroppedEntry;
+
+static MemoryContext dropped_cxt = NULL;
+static List *dropped = NIL;
+
+static void
+dropped_reset(void)
+{
+	dropped = NIL;
+	if (dropped_cxt)
+		MemoryContextReset(dropped_cxt);
+}
+
+static void
+dropped_subxact(SubXactEvent event, SubTransactionId mySubid, SubTransactionId parentSubid)
+{
+	ListCell   *lc;
+
+	foreach(lc, dropped)
+	{
+		DroppedEntry *e = lfirst(lc);
+
+		if (e->subid != mySubid)
+			continue;
+		if (event == SUBXACT_EVENT_COMMIT_SUB)
+			e->subid = parentSubid;
+		else
+			dropped = foreach_delete_current(dropped, lc);
+	}
+}
+
+void
+migrate_unit_note_dropped(int64 id)
+{
+	MemoryContext old;
+	DroppedEntry *e;
+
+	if (unit.id == 0)
+		return;
+	if (dropped_cxt == NULL)
+		dropped_cxt = AllocSetContextCreate(TopMemoryContext, "migrate dropped objects",
+											ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(dropped_cxt);
+	e = palloc(sizeof(DroppedEntry));
+	e->id = id;
+	e->subid = GetCurrentSubTransactionId();
+	dropped = lappend(dropped, e);
+	MemoryContextSwitchTo(old);
 }
 
 void
@@ -325,8 +387,6 @@ registry_mark_dropped(int64 id, int64 in_unit)
 	List	   *ids = NIL;
 	ListCell   *lc;
 
-	if (in_unit != 0 && in_unit == unit.id)
-		unit.dropped = true;
 	mq_exec(&tree, v, NULL, true, 0);
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
@@ -339,6 +399,8 @@ registry_mark_dropped(int64 id, int64 in_unit)
 	{
 		v[0] = Int64GetDatum(*(int64 *) lfirst(lc));
 		mq_exec(&mark, v, nulls, false, 0);
+		if (SPI_processed > 0 && in_unit != 0 && in_unit == unit.id)
+			migrate_unit_note_dropped(*(int64 *) lfirst(lc));
 	}
 }
 
@@ -620,13 +682,31 @@ touch_live(const ObjectAddress *reported, const char *event, const char *command
 	journal_append(&addr, kind, identity, event, command, detail);
 }
 
+/* add the journal's objects to a registry batch; pos[i] per entry (-1: none) */
+static int *
+journal_add_to(RegBatch *reg)
+{
+	int		   *pos = palloc(sizeof(int) * Max(list_length(journal), 1));
+	ListCell   *lc;
+	int			i = 0;
+
+	foreach(lc, journal)
+	{
+		JournalEntry *e = lfirst(lc);
+
+		pos[i++] = OidIsValid(e->addr.classId)
+			? regbatch_add(reg, &e->addr, e->kind, e->identity) : -1;
+	}
+	return pos;
+}
+
 /*
- * Write the journal: make sure a unit is running, resolve the objects in
- * one registry batch, insert the touches with one statement.  Connected to
- * SPI, as the owner.
+ * Insert the journal's touches, their objects resolved in reg (positions
+ * from journal_add_to), and empty the journal.  Connected to SPI, as the
+ * owner, with a unit running.
  */
 static void
-journal_flush(void)
+journal_write(RegBatch *reg, int *pos)
 {
 	static MigrateQuery q = {
 		"INSERT INTO migrate.touches (unit, seq, stmt, object, event, command, kind, identity, detail)"
@@ -641,8 +721,6 @@ journal_flush(void)
 		TEXTARRAYOID, INT4ARRAYOID}
 	};
 	int			n = list_length(journal);
-	RegBatch	reg;
-	int		   *pos;
 	Datum	   *stmt,
 			   *obj,
 			   *ev,
@@ -660,18 +738,6 @@ journal_flush(void)
 
 	if (n == 0)
 		return;
-	ensure_unit();
-	regbatch_init(&reg);
-	pos = palloc(sizeof(int) * n);
-	foreach(lc, journal)
-	{
-		JournalEntry *e = lfirst(lc);
-
-		pos[i++] = OidIsValid(e->addr.classId)
-			? regbatch_add(&reg, &e->addr, e->kind, e->identity) : -1;
-	}
-	regbatch_resolve(&reg, unit.id);
-
 	stmt = palloc(sizeof(Datum) * n);
 	obj = palloc(sizeof(Datum) * n);
 	ev = palloc(sizeof(Datum) * n);
@@ -683,11 +749,10 @@ journal_flush(void)
 	objnull = palloc0(sizeof(bool) * n);
 	identnull = palloc0(sizeof(bool) * n);
 	detnull = palloc0(sizeof(bool) * n);
-	i = 0;
 	foreach(lc, journal)
 	{
 		JournalEntry *e = lfirst(lc);
-		int64		id = pos[i] >= 0 ? reg.items[pos[i]].id : 0;
+		int64		id = pos[i] >= 0 ? reg->items[pos[i]].id : 0;
 
 		if (e->stmt >= 0)
 			stmt[i] = Int32GetDatum(e->stmt);
@@ -722,6 +787,27 @@ journal_flush(void)
 	mq_exec(&q, v, NULL, false, 0);
 	unit.seq += n;
 	journal_reset();
+}
+
+/*
+ * Write the journal now (a drop is about to be recorded, which needs the
+ * registry up to date): make sure a unit is running, resolve the objects,
+ * insert the touches.  Connected to SPI, as the owner.
+ */
+static void
+journal_flush(void)
+{
+	RegBatch	reg;
+	int		   *pos;
+
+	if (journal == NIL)
+		return;
+	ensure_unit();
+	unit.flushed = true;
+	regbatch_init(&reg);
+	pos = journal_add_to(&reg);
+	regbatch_resolve(&reg, unit.id);
+	journal_write(&reg, pos);
 }
 
 /* ------------------------------------------------------------------------
@@ -794,6 +880,39 @@ record_collected(CollectedCommand *cmd, const char *command)
 				 * partition itself, so that it is imaged as a table of its
 				 * own.
 				 */
+				/*
+				 * ENABLE / DISABLE TRIGGER report no address: record the
+				 * trigger (by name) so that its state is imaged.
+				 */
+				if (atc != NULL && IsA(atc, AlterTableCmd) && atc->name != NULL &&
+					(atc->subtype == AT_EnableTrig || atc->subtype == AT_EnableAlwaysTrig ||
+					 atc->subtype == AT_EnableReplicaTrig || atc->subtype == AT_DisableTrig))
+				{
+					Oid			trig = get_trigger_oid(cmd->d.alterTable.objectId, atc->name, true);
+					ObjectAddress a;
+
+					if (OidIsValid(trig))
+					{
+						ObjectAddressSet(a, TriggerRelationId, trig);
+						touch_live(&a, "ddl", command, -1);
+					}
+				}
+				if (atc != NULL && IsA(atc, AlterTableCmd) &&
+					(atc->subtype == AT_EnableTrigAll || atc->subtype == AT_EnableTrigUser ||
+					 atc->subtype == AT_DisableTrigAll || atc->subtype == AT_DisableTrigUser))
+				{
+					ObjectAddress rel;
+					ListCell   *lc2;
+
+					ObjectAddressSet(rel, RelationRelationId, cmd->d.alterTable.objectId);
+					foreach(lc2, migrate_image_subobjects(&rel))
+					{
+						ObjectAddress *a = lfirst(lc2);
+
+						if (a->classId == TriggerRelationId)
+							touch_live(a, "ddl", command, -1);
+					}
+				}
 				if (atc != NULL && IsA(atc, AlterTableCmd) &&
 					(atc->subtype == AT_DetachPartition ||
 					 atc->subtype == AT_DetachPartitionFinalize) &&
@@ -961,7 +1080,6 @@ record_sql_drop(const char *command)
 			mq_exec(&insert, values, NULL, false, 0);
 			id = mq_int64(0, 1, 0);
 		}
-		unit.dropped = true;
 		touch_insert(id, "drop", command, kind, identity, -1);
 	}
 }
@@ -1309,7 +1427,7 @@ typedef struct ImageItem
  * hashes, one insert each into definitions, images and depends.
  */
 static void
-store_items(int64 unit_id, ImageItem *items, int n)
+store_items(int64 unit_id, ImageItem *items, int n, bool with_journal)
 {
 	static MigrateQuery latest = {
 		"SELECT x.object, (SELECT i.hash FROM migrate.images i"
@@ -1352,8 +1470,9 @@ store_items(int64 unit_id, ImageItem *items, int n)
 			   *dep_ref,
 			   *dep_type;
 	int			maxdeps = 0;
+	int		   *journal_pos = NULL;
 
-	if (n == 0)
+	if (n == 0 && !with_journal)
 		return;
 	for (int i = 0; i < n; i++)
 		maxdeps += list_length(items[i].deps);
@@ -1369,7 +1488,12 @@ store_items(int64 unit_id, ImageItem *items, int n)
 		foreach(lc, items[i].deps)
 			(void) regbatch_add(&reg, &((ImageDependency *) lfirst(lc))->ref, NULL, NULL);
 	}
+	/* the unit's touches go with its first batch of images */
+	if (with_journal)
+		journal_pos = journal_add_to(&reg);
 	regbatch_resolve(&reg, unit_id);
+	if (with_journal)
+		journal_write(&reg, journal_pos);
 
 	/* latest hash of each imaged object (none for objects just registered) */
 	for (int i = 0; i < n; i++)
@@ -1679,7 +1803,7 @@ store_closure(int64 unit_id, Closure *c)
 		migrate_image_leave(nest);
 
 		migrate_become_owner(&sw);
-		store_items(unit_id, items, n);
+		store_items(unit_id, items, n, journal != NIL);
 		migrate_restore_user(&sw);
 		MemoryContextSwitchTo(oldcxt);
 		MemoryContextReset(batchcxt);
@@ -1692,18 +1816,30 @@ store_tombstones(int64 unit_id)
 {
 	static MigrateQuery q = {
 		"INSERT INTO migrate.images (object, unit, identity, hash)"
-		" SELECT o.id, $1, o.identity, NULL FROM migrate.objects o"
-		" WHERE o.dropped_unit OPERATOR(pg_catalog.=) $1"
-		" AND (SELECT i.hash FROM migrate.images i WHERE i.object OPERATOR(pg_catalog.=) o.id"
-		"      ORDER BY i.unit DESC LIMIT 1) IS NOT NULL",
-		1, {INT8OID}
+		" SELECT o.id, $1, o.identity, NULL FROM pg_catalog.unnest($2::pg_catalog.int8[]) x(id)"
+		" CROSS JOIN LATERAL (SELECT * FROM migrate.objects o WHERE o.id OPERATOR(pg_catalog.=) x.id"
+		"   AND o.dropped_unit OPERATOR(pg_catalog.=) $1 LIMIT 1) o"
+		" WHERE (SELECT i.hash FROM migrate.images i WHERE i.object OPERATOR(pg_catalog.=) o.id"
+		"   ORDER BY i.unit DESC LIMIT 1) IS NOT NULL",
+		2, {INT8OID, INT8ARRAYOID}
 	};
-	Datum		v[1] = {Int64GetDatum(unit_id)};
+	Datum		v[2];
+	Datum	   *ids;
+	int			n = 0;
+	ListCell   *lc;
 	OwnerSwitch sw;
 
+	if (dropped == NIL)
+		return;
+	ids = palloc(sizeof(Datum) * list_length(dropped));
+	foreach(lc, dropped)
+		ids[n++] = Int64GetDatum(((DroppedEntry *) lfirst(lc))->id);
+	v[0] = Int64GetDatum(unit_id);
+	v[1] = PointerGetDatum(migrate_array(ids, NULL, n, INT8OID));
 	migrate_become_owner(&sw);
 	mq_exec(&q, v, NULL, false, 0);
 	migrate_restore_user(&sw);
+	dropped_reset();
 }
 
 /* the live objects touched in a unit, expanded into c */
@@ -1769,29 +1905,94 @@ closure_of_unit(int64 unit_id, Closure *c)
 	}
 }
 
+/*
+ * The closure of a unit whose journal was never written (no drop came
+ * between): straight from the journal, with no query.  A touched schema
+ * whose name changed since its last image brings in everything it holds.
+ */
+static void
+closure_from_journal(Closure *c)
+{
+	static MigrateQuery last_name = {
+		"SELECT (SELECT i.identity FROM migrate.images i WHERE i.object OPERATOR(pg_catalog.=) o.id"
+		"   ORDER BY i.unit DESC LIMIT 1)"
+		" FROM migrate.objects o WHERE o.classid OPERATOR(pg_catalog.=) $1"
+		" AND o.objid OPERATOR(pg_catalog.=) $2 AND o.objsubid OPERATOR(pg_catalog.=) 0"
+		" AND o.dropped_unit IS NULL",
+		2, {OIDOID, OIDOID}
+	};
+	static const char *const rebuilding[] = {
+		"ALTER TABLE", "ALTER FOREIGN TABLE", "ALTER INDEX", "ALTER DOMAIN", "ALTER TYPE",
+		"ALTER MATERIALIZED VIEW", NULL
+	};
+	List	   *live = NIL;
+	ListCell   *lc;
+
+	c->rebuilds = false;
+	foreach(lc, journal)
+	{
+		JournalEntry *e = lfirst(lc);
+
+		for (int i = 0; rebuilding[i]; i++)
+			if (strcmp(e->command, rebuilding[i]) == 0)
+				c->rebuilds = true;
+		if (!OidIsValid(e->addr.classId) || migrate_image_kind(&e->addr) == NULL)
+			continue;
+		live = lappend(live, &e->addr);
+		if (strcmp(e->kind, "schema") == 0)
+		{
+			Datum		v[2] = {ObjectIdGetDatum(e->addr.classId), ObjectIdGetDatum(e->addr.objectId)};
+			OwnerSwitch sw;
+			char	   *before;
+
+			migrate_become_owner(&sw);
+			mq_exec(&last_name, v, NULL, true, 1);
+			before = SPI_processed > 0 ? mq_text(0, 1) : NULL;
+			migrate_restore_user(&sw);
+			if (before != NULL && strcmp(before, e->identity) != 0)
+			{
+				ListCell   *lc2;
+
+				foreach(lc2, migrate_image_schema_objects(e->addr.objectId))
+					closure_expand(c, (ObjectAddress *) lfirst(lc2));
+			}
+		}
+	}
+	foreach(lc, live)
+		closure_expand(c, (ObjectAddress *) lfirst(lc));
+}
+
 int64
 migrate_unit_end(void)
 {
 	int64		id = unit.id;
 	Closure		c;
+	OwnerSwitch sw;
 
 	if (id == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("no unit of history is running in this session")));
 	SPI_connect();
+	closure_init(&c, true);
+	if (!unit.flushed)
+		closure_from_journal(&c);
+	else
 	{
-		OwnerSwitch sw;
-
+		migrate_become_owner(&sw);
+		journal_flush();
+		migrate_restore_user(&sw);
+		closure_of_unit(id, &c);
+	}
+	store_closure(id, &c);
+	/* nothing to image (the touched objects are gone): the touches still count */
+	if (journal != NIL)
+	{
 		migrate_become_owner(&sw);
 		journal_flush();
 		migrate_restore_user(&sw);
 	}
-	closure_init(&c, true);
-	closure_of_unit(id, &c);
-	store_closure(id, &c);
-	if (unit.dropped)
-		store_tombstones(id);
+	store_tombstones(id);
 	SPI_finish();
 	unit.id = 0;
 	return id;

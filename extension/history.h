@@ -61,8 +61,8 @@ extern int64 migrate_unit_begin(const char *kind, const char *version, int step,
  */
 extern int64 migrate_unit_end(void);
 
-/* The running unit dropped (or found stale) a registered object: tombstones are due. */
-extern void migrate_unit_note_dropped(void);
+/* The running unit dropped (or found stale) registered object id: its tombstone is due. */
+extern void migrate_unit_note_dropped(int64 id);
 
 /* Forget the running unit without imaging (its rows roll back with the caller). */
 extern void migrate_unit_abandon(void);

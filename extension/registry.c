@@ -212,7 +212,8 @@ regbatch_resolve(RegBatch *b, int64 unit)
 		{
 			/* the OID was reused after a drop migrate did not see */
 			mark_stale(id, unit);
-			migrate_unit_note_dropped();
+			if (unit != 0)
+				migrate_unit_note_dropped(id);
 			continue;
 		}
 		e->id = id;

@@ -34,6 +34,7 @@
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/json.h"
+#include "utils/numeric.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
@@ -47,103 +48,115 @@
 void
 jw_init(JsonWriter *w)
 {
-	initStringInfo(&w->buf);
+	w->state = NULL;
+	w->result = NULL;
 	w->depth = 0;
-	w->first[0] = true;
-	w->after_key = false;
+	w->in_array[0] = false;
 }
 
-/* separator before a value or key at the current level */
+/* push a scalar as an array element or as the value of the last key */
 static void
-jw_sep(JsonWriter *w)
+jw_scalar(JsonWriter *w, JsonbValue *v)
 {
-	if (w->after_key)
-	{
-		w->after_key = false;
-		return;
-	}
-	if (!w->first[w->depth])
-		appendStringInfoChar(&w->buf, ',');
-	w->first[w->depth] = false;
+	w->result = pushJsonbValue(&w->state, w->in_array[w->depth] ? WJB_ELEM : WJB_VALUE, v);
 }
 
 static void
-jw_open(JsonWriter *w, char c)
+jw_open(JsonWriter *w, JsonbIteratorToken tok, bool array)
 {
-	jw_sep(w);
-	appendStringInfoChar(&w->buf, c);
 	if (w->depth + 1 >= JW_MAX_DEPTH)
 		elog(ERROR, "image nesting too deep");
+	w->result = pushJsonbValue(&w->state, tok, NULL);
 	w->depth++;
-	w->first[w->depth] = true;
+	w->in_array[w->depth] = array;
+}
+
+static void
+jw_close(JsonWriter *w, JsonbIteratorToken tok)
+{
+	Assert(w->depth > 0);
+	w->result = pushJsonbValue(&w->state, tok, NULL);
+	w->depth--;
 }
 
 void
 jw_object_start(JsonWriter *w)
 {
-	jw_open(w, '{');
+	jw_open(w, WJB_BEGIN_OBJECT, false);
 }
 
 void
 jw_array_start(JsonWriter *w)
 {
-	jw_open(w, '[');
+	jw_open(w, WJB_BEGIN_ARRAY, true);
 }
 
 void
 jw_object_end(JsonWriter *w)
 {
-	Assert(w->depth > 0);
-	w->depth--;
-	appendStringInfoChar(&w->buf, '}');
+	jw_close(w, WJB_END_OBJECT);
 }
 
 void
 jw_array_end(JsonWriter *w)
 {
-	Assert(w->depth > 0);
-	w->depth--;
-	appendStringInfoChar(&w->buf, ']');
+	jw_close(w, WJB_END_ARRAY);
 }
 
 void
 jw_key(JsonWriter *w, const char *key)
 {
-	jw_sep(w);
-	escape_json(&w->buf, key);
-	appendStringInfoChar(&w->buf, ':');
-	w->after_key = true;
+	JsonbValue	v;
+
+	v.type = jbvString;
+	v.val.string.val = (char *) key;
+	v.val.string.len = strlen(key);
+	w->result = pushJsonbValue(&w->state, WJB_KEY, &v);
 }
 
 void
 jw_string(JsonWriter *w, const char *value)
 {
-	jw_sep(w);
+	JsonbValue	v;
+
 	if (value == NULL)
-		appendStringInfoString(&w->buf, "null");
-	else
-		escape_json(&w->buf, value);
+	{
+		jw_null(w);
+		return;
+	}
+	v.type = jbvString;
+	v.val.string.val = pstrdup(value);
+	v.val.string.len = strlen(value);
+	jw_scalar(w, &v);
 }
 
 void
 jw_bool(JsonWriter *w, bool value)
 {
-	jw_sep(w);
-	appendStringInfoString(&w->buf, value ? "true" : "false");
+	JsonbValue	v;
+
+	v.type = jbvBool;
+	v.val.boolean = value;
+	jw_scalar(w, &v);
 }
 
 void
 jw_int64(JsonWriter *w, int64 value)
 {
-	jw_sep(w);
-	appendStringInfo(&w->buf, INT64_FORMAT, value);
+	JsonbValue	v;
+
+	v.type = jbvNumeric;
+	v.val.numeric = int64_to_numeric(value);
+	jw_scalar(w, &v);
 }
 
 void
 jw_null(JsonWriter *w)
 {
-	jw_sep(w);
-	appendStringInfoString(&w->buf, "null");
+	JsonbValue	v;
+
+	v.type = jbvNull;
+	jw_scalar(w, &v);
 }
 
 void
@@ -170,8 +183,8 @@ jw_kv_int64(JsonWriter *w, const char *key, int64 value)
 Jsonb *
 jw_finish(JsonWriter *w)
 {
-	Assert(w->depth == 0);
-	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(w->buf.data)));
+	Assert(w->depth == 0 && w->result != NULL);
+	return JsonbValueToJsonb(w->result);
 }
 
 /* ------------------------------------------------------------------------

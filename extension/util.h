@@ -26,18 +26,18 @@
 #define MIGRATE_SCHEMA "migrate"
 
 /* ------------------------------------------------------------------------
- * JSON writer.  Produces text that jsonb_in turns into the canonical image;
- * jsonb orders keys itself, so writers need not care about key order.
+ * JSON writer: builds a jsonb value directly (no text to parse); jsonb
+ * orders keys itself, so writers need not care about key order.
  * ------------------------------------------------------------------------
  */
 #define JW_MAX_DEPTH 16
 
 typedef struct JsonWriter
 {
-	StringInfoData buf;
+	struct JsonbParseState *state;
+	JsonbValue *result;
 	int			depth;
-	bool		first[JW_MAX_DEPTH];
-	bool		after_key;
+	bool		in_array[JW_MAX_DEPTH];
 } JsonWriter;
 
 extern void jw_init(JsonWriter *w);
