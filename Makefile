@@ -56,3 +56,11 @@ clean-client:
 	$(MAKE) -C client clean PG_CONFIG=$(PG_CONFIG)
 unit:
 	$(MAKE) -C client unit PG_CONFIG=$(PG_CONFIG) MIGRATE_VERSION=$(EXTVERSION)
+
+# Mechanical formatting (.clang-format is close to PostgreSQL's layout).
+C_SOURCES = $(wildcard extension/*.[ch] client/*.[ch] client/test/*.c drivers-mysql/*.[ch])
+.PHONY: format format-check
+format:
+	clang-format -i $(C_SOURCES)
+format-check:
+	clang-format --dry-run --Werror $(C_SOURCES)

@@ -404,6 +404,8 @@ take_lock(SqConn *c, int timeout_ms, bool quiet)
 	free(c->lock_path);
 	c->lock_path = sq_asprintf("%s-migrate-lock", c->path);
 	c->lock_fd = open(c->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (c->lock_fd < 0 && c->readonly)
+		return DRV_OK;			/* a read-only database cannot be migrated anyway */
 	if (c->lock_fd < 0)
 	{
 		log_error("could not open lock file \"%s\": %s", c->lock_path, strerror(errno));
@@ -1248,6 +1250,14 @@ sq_apply_file(Driver *d, const MigrationFile *f, TxMode mode, int start, Reporte
 	title = sq_asprintf("migrating version %s", f->version);
 	report_group(r, title);
 	free(title);
+	if (start > 0)
+	{
+		char	   *note = sq_asprintf("resuming: the first %d statement%s ran before", start,
+									   start == 1 ? "" : "s");
+
+		report_note(r, note);
+		free(note);
+	}
 	if (d->opts && d->opts->dry_run)
 	{
 		for (int i = start; i < f->stmts.n; i++)

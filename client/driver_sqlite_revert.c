@@ -19,6 +19,12 @@
  * segment has the same checks (from the difference between the live state
  * and the target) and the same verification.
  *
+ * Order: table renames first, while the schema is valid (SQLite rewrites
+ * the views, triggers and foreign keys naming them); then triggers, views
+ * and indexes that go or change (and views depending on a dropped view,
+ * re-created afterwards); tables dropped; tables altered or rebuilt;
+ * tables re-created; indexes, views and triggers as recorded.
+ *
  * Rehearsal: the whole plan is first run on a scratch database holding the
  * live schema without data (driver_sqlite_schema.c).  Table changes try
  * ALTER TABLE RENAME/DROP/ADD COLUMN there and keep them only when the
@@ -165,10 +171,22 @@ plan_fail(RvCtx *x, char *msg, char *detail, char *hint)
 	}
 }
 
-static char *
+/*
+ * A quoted identifier for building one statement.  The result lives in a
+ * small ring of buffers (reused after 16 calls), so that calls can be
+ * nested in sq_asprintf arguments without freeing each one.
+ */
+static const char *
 q(const char *name)
 {
-	return sq_ident(name);
+	static char *ring[16];
+	static int	next;
+	char	   *r;
+
+	free(ring[next]);
+	r = ring[next] = sq_ident(name);
+	next = (next + 1) % 16;
+	return r;
 }
 
 /* "name" or "table"."column" for messages and --allow-loss keys */
@@ -776,7 +794,7 @@ constant_default(const char *dflt)
 static void
 dropped_column_check(RvSegment *s, const char *table, const SqColumn *col)
 {
-	char	   *qt = q(table),
+	const char *qt = q(table),
 			   *qc = q(col->name);
 	char	   *sql = constant_default(col->dflt) ?
 		sq_asprintf("SELECT count(*) FROM %s WHERE %s IS NOT NULL AND %s IS NOT (%s)",
@@ -785,8 +803,6 @@ dropped_column_check(RvSegment *s, const char *table, const SqColumn *col)
 
 	add_check(s, CK_NO_VALUES, sql, qual(table, col->name),
 			  sq_asprintf("%s.%s", table, col->name));
-	free(qt);
-	free(qc);
 }
 
 /* checks for a table that stays (possibly renamed, altered or rebuilt) */

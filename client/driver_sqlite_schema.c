@@ -399,9 +399,7 @@ int
 sq_schema_read(sqlite3 *db, SqSchema *out, char **err)
 {
 	static const char *sql =
-		"SELECT m.type, m.name, m.tbl_name, m.rootpage, m.sql,"
-		"       (SELECT l.type FROM pragma_table_list AS l"
-		"         WHERE l.schema = 'main' AND l.name = m.name AND m.type = 'table')"
+		"SELECT m.type, m.name, m.tbl_name, m.rootpage, m.sql"
 		"  FROM main.sqlite_master AS m"
 		" WHERE m.sql IS NOT NULL"
 		"   AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
@@ -423,7 +421,6 @@ sq_schema_read(sqlite3 *db, SqSchema *out, char **err)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 	{
 		SqObject   *o;
-		const char *ltype = (const char *) sqlite3_column_text(st, 5);
 
 		if (out->n == cap)
 		{
@@ -437,8 +434,6 @@ sq_schema_read(sqlite3 *db, SqSchema *out, char **err)
 		o->tbl_name = sq_strdup((const char *) sqlite3_column_text(st, 2));
 		o->rootpage = sqlite3_column_int64(st, 3);
 		o->sql = sq_strdup((const char *) sqlite3_column_text(st, 4));
-		o->is_virtual = ltype && strcmp(ltype, "virtual") == 0;
-		o->is_shadow = ltype && strcmp(ltype, "shadow") == 0;
 	}
 	if (rc != SQLITE_DONE)
 	{
@@ -446,6 +441,30 @@ sq_schema_read(sqlite3 *db, SqSchema *out, char **err)
 		sqlite3_finalize(st);
 		sq_schema_free(out);
 		return rc;
+	}
+	sqlite3_finalize(st);
+
+	/* virtual tables and their shadow tables, which are few */
+	rc = sqlite3_prepare_v2(db, "SELECT name, type FROM pragma_table_list"
+							" WHERE schema = 'main' AND type IN ('virtual', 'shadow')",
+							-1, &st, NULL);
+	if (rc != SQLITE_OK)
+	{
+		*err = sq_strdup(sqlite3_errmsg(db));
+		sq_schema_free(out);
+		return rc;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW)
+	{
+		const char *name = (const char *) sqlite3_column_text(st, 0);
+		const char *type = (const char *) sqlite3_column_text(st, 1);
+
+		for (int i = 0; i < out->n; i++)
+			if (out->items[i].kind == SQ_TABLE && sq_name_eq(out->items[i].name, name))
+			{
+				out->items[i].is_virtual = strcmp(type, "virtual") == 0;
+				out->items[i].is_shadow = strcmp(type, "shadow") == 0;
+			}
 	}
 	sqlite3_finalize(st);
 	qsort(out->items, out->n, sizeof(SqObject), object_cmp);

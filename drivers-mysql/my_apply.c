@@ -86,8 +86,11 @@ static void
 log_stmt_failure(const MigrationFile *f, int k, const char *err)
 {
 	log_error("statement %d of version %s failed: %s", k + 1, f->version, err);
-	log_error_detail("The %d statement%s before it %s recorded as applied; the failure is recorded too.",
-					 k, k == 1 ? "" : "s", k == 1 ? "is" : "are");
+	if (k == 0)
+		log_error_detail("No statement of the file was applied; the failure is recorded.");
+	else
+		log_error_detail("The %d statement%s before it %s recorded as applied; the failure is recorded too.",
+						 k, k == 1 ? "" : "s", k == 1 ? "is" : "are");
 	log_error_hint("Fix the statement (or the data) and run the same command again to continue from it, "
 				   "or revert what was applied with \"migrate down\".");
 }
@@ -164,10 +167,13 @@ run_schema_stmt(Driver *d, const MigrationFile *f, int k, Revision *rev, char **
 		return erc;
 	my_test_hook(st, KILL_WINDOW);
 
-	rc = my_hist_capture_changes(st, &imgs, &nimgs);
-	if (rc != DRV_OK)
-		return rc;
 	my_stmt_analyze(sql, st->db, &si);
+	rc = my_hist_capture_changes(st, my_stmt_tables_only(&si), &imgs, &nimgs);
+	if (rc != DRV_OK)
+	{
+		my_stmt_info_free(&si);
+		return rc;
+	}
 	rc = my_begin(st);
 	if (rc == DRV_OK)
 	{
@@ -457,7 +463,7 @@ my_check_clean(Driver *d, bool *clean, char **reason)
 {
 	MyState    *st = MYSTATE(d);
 	Snapshot	s;
-	int			rc = my_catalog_fingerprints(st, &s);
+	int			rc = my_catalog_fingerprints(st, false, &s);
 
 	*clean = true;
 	if (reason)

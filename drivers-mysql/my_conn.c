@@ -556,7 +556,6 @@ my_check_alive(Driver *d)
 	bool		isnull;
 	int			rc;
 	char	   *err = NULL;
-	MyRows		r;
 
 	if (!st->locked)
 		return DRV_OK;
@@ -586,7 +585,6 @@ my_check_alive(Driver *d)
 			mysql_free_result(res);
 		drain_results(st);
 	}
-	(void) r;
 	mb_free(&sb);
 	if (isnull || mine != 1)
 	{

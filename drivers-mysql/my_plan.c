@@ -90,6 +90,7 @@ my_plan_free(Plan *p)
 			free(c->object);
 			free(c->table);
 			free(c->column);
+			ml_free(&c->columns);
 			free(c->ref_table);
 			free(c->setup);
 			free(c->sql);
@@ -482,6 +483,7 @@ check_column(PlanStep *s, CheckKind kind, const char *table, const char *col)
 
 	free(obj);
 	c->column = my_strdup(col);
+	ml_add(&c->columns, col);
 	mb_init(&sb);
 	mb_puts(&sb, "SELECT COUNT(*) FROM ");
 	mb_ident(&sb, table);
@@ -505,6 +507,7 @@ check_fit(PlanStep *s, const TableDef *lt, const ColDef *lc, const TableDef *tt,
 
 	free(obj);
 	c->column = my_strdup(lc->name);
+	ml_add(&c->columns, lc->name);
 	mb_init(&sb);
 	mb_printf(&sb, "CREATE TEMPORARY TABLE `migrate_fit` (`src` %s NULL, `dst` %s NULL)", src, dst);
 	mb_puts(&sb, ";\nINSERT IGNORE INTO `migrate_fit` SELECT ");
@@ -571,6 +574,8 @@ check_duplicates(PlanStep *s, const TableDef *lt, const KeyDef *k, const MyList 
 	obj = k->kind == 'P' ? my_sprintf("%s.PRIMARY", lt->name) : obj_col(lt->name, k->name);
 	c = add_check(s, CHECK_NO_DUPLICATES, obj, lt->name, false);
 	free(obj);
+	for (int i = 0; i < k->ncols; i++)
+		ml_add(&c->columns, map_one(col_new, col_old, k->cols[i]));
 	mb_init(&sb);
 	mb_puts(&sb, "SELECT COALESCE(SUM(`n`), 0) FROM (SELECT COUNT(*) AS `n` FROM ");
 	mb_ident(&sb, lt->name);
@@ -601,6 +606,8 @@ check_orphans(PlanStep *s, const TableDef *lt, const ConDef *fk, const MyList *c
 	obj = obj_col(lt->name, fk->name);
 	c = add_check(s, CHECK_NO_ORPHANS, obj, lt->name, false);
 	free(obj);
+	for (int i = 0; i < fk->ncols; i++)
+		ml_add(&c->columns, map_one(col_new, col_old, fk->cols[i]));
 	c->ref_table = my_strdup(fk->ref_table);
 	mb_init(&sb);
 	mb_puts(&sb, "SELECT COUNT(*) FROM ");
@@ -640,6 +647,16 @@ check_constraint(PlanStep *s, const TableDef *lt, const ConDef *ck, const MyList
 
 	free(obj);
 	free(wrapped);
+	{
+		/* the columns it reads: the backticked identifiers of the expression */
+		TokList		tl;
+
+		my_lex(expr, &tl);
+		for (int i = 0; i < tl.n; i++)
+			if (tl.items[i].kind == TK_QIDENT && !ml_contains(&c->columns, tl.items[i].text))
+				ml_add(&c->columns, tl.items[i].text);
+		my_toklist_free(&tl);
+	}
 	mb_init(&sb);
 	mb_puts(&sb, "SELECT COUNT(*) FROM ");
 	mb_ident(&sb, lt->name);
@@ -1186,6 +1203,7 @@ diff_table(Plan *p, const TableDef *l, const TableDef *t, const MyList *col_old_
 		free(tmp.checks[j].object);
 		free(tmp.checks[j].table);
 		free(tmp.checks[j].column);
+		ml_free(&tmp.checks[j].columns);
 		free(tmp.checks[j].ref_table);
 		free(tmp.checks[j].setup);
 		free(tmp.checks[j].sql);

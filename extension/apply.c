@@ -284,28 +284,32 @@ verify_prefix(const FileArgs *a, const RevRow *r)
 static void
 rev_begin(const FileArgs *a)
 {
+	/* the revision row and the file's text, in one statement each way */
 	static MigrateQuery ins = {
-		"INSERT INTO migrate.revisions (version, description, type, applied, total, executed_at,"
-		" execution_time, hash, partial_hashes, operator_version)"
-		" VALUES ($1, $2, 2, 0, $3, pg_catalog.clock_timestamp(), 0, $4, NULL, $5)",
-		5, {TEXTOID, TEXTOID, INT4OID, TEXTOID, TEXTOID}
-	};
-	static MigrateQuery upd = {
-		"UPDATE migrate.revisions SET description = $2, total = $3, hash = $4,"
-		" operator_version = $5, execution_time = 0, type = type OPERATOR(pg_catalog.|) 2"
-		" WHERE version OPERATOR(pg_catalog.=) $1",
-		5, {TEXTOID, TEXTOID, INT4OID, TEXTOID, TEXTOID}
-	};
-	static MigrateQuery text = {
-		"INSERT INTO migrate.files (version, content, statements, checks, down)"
-		" VALUES ($1, $2, $3, $4, $5) ON CONFLICT (version) DO UPDATE"
+		"WITH r AS (INSERT INTO migrate.revisions (version, description, type, applied, total,"
+		"   executed_at, execution_time, hash, partial_hashes, operator_version)"
+		"   VALUES ($1, $2, 2, 0, $3, pg_catalog.clock_timestamp(), 0, $4, NULL, $5))"
+		" INSERT INTO migrate.files (version, content, statements, checks, down)"
+		" VALUES ($1, $6, $7, $8, $9) ON CONFLICT (version) DO UPDATE"
 		" SET content = excluded.content, statements = excluded.statements,"
 		" checks = excluded.checks, down = excluded.down",
-		5, {TEXTOID, TEXTOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID}
+		9, {TEXTOID, TEXTOID, INT4OID, TEXTOID, TEXTOID, TEXTOID, TEXTARRAYOID, TEXTARRAYOID,
+		TEXTARRAYOID}
+	};
+	static MigrateQuery upd = {
+		"WITH r AS (UPDATE migrate.revisions SET description = $2, total = $3, hash = $4,"
+		"   operator_version = $5, execution_time = 0, type = type OPERATOR(pg_catalog.|) 2"
+		"   WHERE version OPERATOR(pg_catalog.=) $1)"
+		" INSERT INTO migrate.files (version, content, statements, checks, down)"
+		" VALUES ($1, $6, $7, $8, $9) ON CONFLICT (version) DO UPDATE"
+		" SET content = excluded.content, statements = excluded.statements,"
+		" checks = excluded.checks, down = excluded.down",
+		9, {TEXTOID, TEXTOID, INT4OID, TEXTOID, TEXTOID, TEXTOID, TEXTARRAYOID, TEXTARRAYOID,
+		TEXTARRAYOID}
 	};
 	RevRow		r = rev_read(a->version, true);
-	Datum		v[5];
-	char		nulls[5] = "     ";
+	Datum		v[9];
+	char		nulls[9] = "         ";
 
 	if (r.found && rev_complete(&r))
 		ereport(ERROR,
@@ -327,19 +331,17 @@ rev_begin(const FileArgs *a)
 	v[2] = Int32GetDatum(list_length(a->statements));
 	v[3] = CStringGetTextDatum(a->hash);
 	v[4] = CStringGetTextDatum(a->operator_version);
-	mq_exec(r.found ? &upd : &ins, v, NULL, false, 0);
-
-	v[1] = CStringGetTextDatum(a->content);
-	v[2] = PointerGetDatum(a->statements_arr);
+	v[5] = CStringGetTextDatum(a->content);
+	v[6] = PointerGetDatum(a->statements_arr);
 	if (a->checks_arr)
-		v[3] = PointerGetDatum(a->checks_arr);
+		v[7] = PointerGetDatum(a->checks_arr);
 	else
-		nulls[3] = 'n';
+		nulls[7] = 'n';
 	if (a->down_arr)
-		v[4] = PointerGetDatum(a->down_arr);
+		v[8] = PointerGetDatum(a->down_arr);
 	else
-		nulls[4] = 'n';
-	mq_exec(&text, v, nulls, false, 0);
+		nulls[8] = 'n';
+	mq_exec(r.found ? &upd : &ins, v, nulls, false, 0);
 }
 
 static void
@@ -563,7 +565,6 @@ file_run(void *arg, Outcome *o)
 	FileArgs   *a = run->args;
 	int			nest;
 	volatile int check_failed = -1;
-	OwnerSwitch sw;
 	ListCell   *lc;
 	volatile int i = 0;
 
@@ -615,10 +616,6 @@ file_run(void *arg, Outcome *o)
 	AtEOXact_GUC(false, nest);
 	migrate_unit_set_statement(-1);
 	migrate_unit_end();
-
-	migrate_become_owner(&sw);
-	rev_complete_file(a->version, list_length(a->statements), run->unit, 0);
-	migrate_restore_user(&sw);
 }
 
 static void
@@ -744,7 +741,7 @@ migrate_apply_file(PG_FUNCTION_ARGS)
 	{
 		o.elapsed_ns = elapsed_since(start);
 		migrate_become_owner(&sw);
-		rev_complete_file(a.version, list_length(a.statements), 0, o.elapsed_ns);
+		rev_complete_file(a.version, list_length(a.statements), run.unit, o.elapsed_ns);
 		migrate_restore_user(&sw);
 	}
 	SPI_finish();

@@ -34,6 +34,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/objectaddress.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_foreign_data_wrapper.h"
@@ -41,9 +42,11 @@
 #include "catalog/pg_language.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_proc.h"
+#include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
 #include "commands/event_trigger.h"
 #include "commands/extension.h"
+#include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -58,10 +61,12 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#include "utils/timestamp.h"
 
 #include "apply.h"
 #include "history.h"
 #include "image.h"
+#include "registry.h"
 #include "util.h"
 
 PG_FUNCTION_INFO_V1(migrate_capture_ddl_end);
@@ -83,9 +88,10 @@ typedef struct RunningUnit
 	int			seq;			/* next touch number */
 	int			stmt;			/* statement index for the touches, -1 none */
 	bool		implicit;		/* opened by a trigger (drift, top-level statement) */
+	bool		flushed;		/* its journal was written before it ended */
 } RunningUnit;
 
-static RunningUnit unit = {0, NULL, InvalidSubTransactionId, 0, -1, false};
+static RunningUnit unit = {0, NULL, InvalidSubTransactionId, 0, -1, false, false};
 static int	suppress_depth = 0;
 
 /* A top-level statement of a none-mode file the client is about to run. */
@@ -101,6 +107,16 @@ typedef struct TopLevel
 
 static TopLevel toplevel = {false, NULL, 0, false, false, 0};
 
+static void journal_reset(void);
+static void dropped_reset(void);
+static void dropped_subxact(SubXactEvent event, SubTransactionId mySubid,
+							SubTransactionId parentSubid);
+static void journal_subxact(SubXactEvent event, SubTransactionId mySubid,
+							SubTransactionId parentSubid);
+
+/* when the statement that recorded the journal or opened an implicit unit began */
+static TimestampTz statement_start = 0;
+
 /* ------------------------------------------------------------------------
  * Transaction callbacks: forget state whose rows were rolled back.
  * ------------------------------------------------------------------------
@@ -113,6 +129,8 @@ history_xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PARALLEL_ABORT:
 			unit.id = 0;
+			journal_reset();
+			dropped_reset();
 			suppress_depth = 0;
 			if (toplevel.uncommitted)
 			{
@@ -122,8 +140,18 @@ history_xact_callback(XactEvent event, void *arg)
 			break;
 		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_PARALLEL_COMMIT:
-			/* a drift unit never outlives its statement */
-			unit.id = 0;
+
+			/*
+			 * A unit a trigger opened belongs to its statement, which may
+			 * commit on the way (DROP INDEX CONCURRENTLY): its
+			 * ddl_command_end ends it.  Units of the apply functions never
+			 * span a commit.
+			 */
+			if (!unit.implicit)
+			{
+				unit.id = 0;
+				journal_reset();
+			}
 			toplevel.uncommitted = false;
 			break;
 		default:
@@ -135,6 +163,11 @@ static void
 history_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 						 SubTransactionId parentSubid, void *arg)
 {
+	if (event == SUBXACT_EVENT_ABORT_SUB || event == SUBXACT_EVENT_COMMIT_SUB)
+	{
+		journal_subxact(event, mySubid, parentSubid);
+		dropped_subxact(event, mySubid, parentSubid);
+	}
 	if (unit.id == 0 || unit.subid != mySubid)
 		return;
 	if (event == SUBXACT_EVENT_ABORT_SUB)
@@ -240,7 +273,67 @@ migrate_unit_begin(const char *kind, const char *version, int step, const char *
 	unit.seq = 0;
 	unit.stmt = -1;
 	unit.implicit = false;
+	unit.flushed = false;
+	dropped_reset();
 	return id;
+}
+
+/*
+ * Objects the running unit dropped, for their tombstones; tagged with the
+ * subtransaction that dropped them, as the journal is.
+ */
+typedef struct DroppedEntry
+{
+	int64		id;
+	SubTransactionId subid;
+} DroppedEntry;
+
+static MemoryContext dropped_cxt = NULL;
+static List *dropped = NIL;
+
+static void
+dropped_reset(void)
+{
+	dropped = NIL;
+	if (dropped_cxt)
+		MemoryContextReset(dropped_cxt);
+}
+
+static void
+dropped_subxact(SubXactEvent event, SubTransactionId mySubid, SubTransactionId parentSubid)
+{
+	ListCell   *lc;
+
+	foreach(lc, dropped)
+	{
+		DroppedEntry *e = lfirst(lc);
+
+		if (e->subid != mySubid)
+			continue;
+		if (event == SUBXACT_EVENT_COMMIT_SUB)
+			e->subid = parentSubid;
+		else
+			dropped = foreach_delete_current(dropped, lc);
+	}
+}
+
+void
+migrate_unit_note_dropped(int64 id)
+{
+	MemoryContext old;
+	DroppedEntry *e;
+
+	if (unit.id == 0)
+		return;
+	if (dropped_cxt == NULL)
+		dropped_cxt = AllocSetContextCreate(TopMemoryContext, "migrate dropped objects",
+											ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(dropped_cxt);
+	e = palloc(sizeof(DroppedEntry));
+	e->id = id;
+	e->subid = GetCurrentSubTransactionId();
+	dropped = lappend(dropped, e);
+	MemoryContextSwitchTo(old);
 }
 
 void
@@ -275,18 +368,40 @@ static int64 registry_get(const ObjectAddress *addr, const char *kind,
 static void
 registry_mark_dropped(int64 id, int64 in_unit)
 {
-	static MigrateQuery q = {
+	/* the object and its sub-objects, found through parent links */
+	static MigrateQuery tree = {
 		"WITH RECURSIVE d(id) AS (SELECT $1::pg_catalog.int8"
-		" UNION SELECT o.id FROM migrate.objects o JOIN d ON o.parent OPERATOR(pg_catalog.=) d.id"
-		" WHERE o.dropped_unit IS NULL)"
-		" UPDATE migrate.objects SET dropped_unit = $2"
-		" WHERE id OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT id FROM d)) AND dropped_unit IS NULL",
+		" UNION SELECT c.id FROM d CROSS JOIN LATERAL (SELECT o.id FROM migrate.objects o"
+		"   WHERE o.parent OPERATOR(pg_catalog.=) d.id"
+		"   AND COALESCE(o.dropped_unit, 0) OPERATOR(pg_catalog.=) 0 OFFSET 0) c)"
+		" SELECT id FROM d",
+		1, {INT8OID}
+	};
+	static MigrateQuery mark = {
+		"UPDATE migrate.objects SET dropped_unit = $2 WHERE id OPERATOR(pg_catalog.=) $1"
+		" AND dropped_unit IS NULL",
 		2, {INT8OID, INT8OID}
 	};
-	Datum		values[2] = {Int64GetDatum(id), Int64GetDatum(in_unit)};
+	Datum		v[2] = {Int64GetDatum(id), Int64GetDatum(in_unit)};
 	char		nulls[2] = {' ', in_unit ? ' ' : 'n'};
+	List	   *ids = NIL;
+	ListCell   *lc;
 
-	mq_exec(&q, values, nulls, false, 0);
+	mq_exec(&tree, v, NULL, true, 0);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		int64	   *p = palloc(sizeof(int64));
+
+		*p = mq_int64(i, 1, 0);
+		ids = lappend(ids, p);
+	}
+	foreach(lc, ids)
+	{
+		v[0] = Int64GetDatum(*(int64 *) lfirst(lc));
+		mq_exec(&mark, v, nulls, false, 0);
+		if (SPI_processed > 0 && in_unit != 0 && in_unit == unit.id)
+			migrate_unit_note_dropped(*(int64 *) lfirst(lc));
+	}
 }
 
 static int64
@@ -470,14 +585,91 @@ ensure_unit(void)
 	unit.implicit = true;
 }
 
-/* record one live object reported by ddl_command_end or table_rewrite */
+/*
+ * The journal: touches of the running unit not yet written.  An event
+ * trigger only appends to it (reading pg_event_trigger_ddl_commands() is
+ * its one query); the journal is written in one batch when the unit ends,
+ * or before a drop is recorded (which needs the registry current).  Each
+ * entry remembers the subtransaction it was recorded in, so that a rolled
+ * back subtransaction (a savepoint, an exception block) takes its touches
+ * with it, as it takes the DDL.
+ */
+typedef struct JournalEntry
+{
+	ObjectAddress addr;			/* canonical; classId invalid when no object */
+	const char *kind;
+	char	   *identity;
+	const char *event;
+	char	   *command;
+	int			stmt;
+	int			detail;
+	SubTransactionId subid;
+} JournalEntry;
+
+static MemoryContext journal_cxt = NULL;
+static List *journal = NIL;
+
+static void
+journal_reset(void)
+{
+	journal = NIL;
+	if (journal_cxt)
+		MemoryContextReset(journal_cxt);
+}
+
+static void
+journal_append(const ObjectAddress *addr, const char *kind, char *identity,
+			   const char *event, const char *command, int detail)
+{
+	MemoryContext old;
+	JournalEntry *e;
+
+	if (journal_cxt == NULL)
+		journal_cxt = AllocSetContextCreate(TopMemoryContext, "migrate journal",
+											ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(journal_cxt);
+	e = palloc(sizeof(JournalEntry));
+	if (addr)
+		e->addr = *addr;
+	else
+		e->addr = InvalidObjectAddress;
+	e->kind = pstrdup(kind);
+	e->identity = identity ? pstrdup(identity) : NULL;
+	e->event = event;
+	e->command = pstrdup(command);
+	e->stmt = unit.stmt;
+	e->detail = detail;
+	e->subid = GetCurrentSubTransactionId();
+	journal = lappend(journal, e);
+	MemoryContextSwitchTo(old);
+}
+
+/* subtransaction end: drop or re-tag the entries it recorded */
+static void
+journal_subxact(SubXactEvent event, SubTransactionId mySubid, SubTransactionId parentSubid)
+{
+	ListCell   *lc;
+
+	foreach(lc, journal)
+	{
+		JournalEntry *e = lfirst(lc);
+
+		if (e->subid != mySubid)
+			continue;
+		if (event == SUBXACT_EVENT_COMMIT_SUB)
+			e->subid = parentSubid;
+		else
+			journal = foreach_delete_current(journal, lc);
+	}
+}
+
+/* a live object reported by ddl_command_end or table_rewrite */
 static void
 touch_live(const ObjectAddress *reported, const char *event, const char *command, int detail)
 {
 	ObjectAddress addr;
 	const char *kind;
 	char	   *identity;
-	int64		id;
 
 	if (!migrate_image_canonical(reported, &addr))
 		return;
@@ -485,9 +677,137 @@ touch_live(const ObjectAddress *reported, const char *event, const char *command
 	if (kind == NULL)
 		return;					/* created and dropped by the same command */
 	identity = migrate_image_identity(&addr);
+	if (identity == NULL)
+		return;
+	journal_append(&addr, kind, identity, event, command, detail);
+}
+
+/* add the journal's objects to a registry batch; pos[i] per entry (-1: none) */
+static int *
+journal_add_to(RegBatch *reg)
+{
+	int		   *pos = palloc(sizeof(int) * Max(list_length(journal), 1));
+	ListCell   *lc;
+	int			i = 0;
+
+	foreach(lc, journal)
+	{
+		JournalEntry *e = lfirst(lc);
+
+		pos[i++] = OidIsValid(e->addr.classId)
+			? regbatch_add(reg, &e->addr, e->kind, e->identity) : -1;
+	}
+	return pos;
+}
+
+/*
+ * Insert the journal's touches, their objects resolved in reg (positions
+ * from journal_add_to), and empty the journal.  Connected to SPI, as the
+ * owner, with a unit running.
+ */
+static void
+journal_write(RegBatch *reg, int *pos)
+{
+	static MigrateQuery q = {
+		"INSERT INTO migrate.touches (unit, seq, stmt, object, event, command, kind, identity, detail)"
+		" SELECT $1, $2 OPERATOR(pg_catalog.+) x.ord::pg_catalog.int4 OPERATOR(pg_catalog.-) 1,"
+		"   x.stmt, x.object, x.event, x.command, x.kind, x.identity, x.detail"
+		" FROM ROWS FROM (pg_catalog.unnest($3::pg_catalog.int4[]), pg_catalog.unnest($4::pg_catalog.int8[]),"
+		"   pg_catalog.unnest($5::pg_catalog.text[]), pg_catalog.unnest($6::pg_catalog.text[]),"
+		"   pg_catalog.unnest($7::pg_catalog.text[]), pg_catalog.unnest($8::pg_catalog.text[]),"
+		"   pg_catalog.unnest($9::pg_catalog.int4[]))"
+		"   WITH ORDINALITY x(stmt, object, event, command, kind, identity, detail, ord)",
+		9, {INT8OID, INT4OID, INT4ARRAYOID, INT8ARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
+		TEXTARRAYOID, INT4ARRAYOID}
+	};
+	int			n = list_length(journal);
+	Datum	   *stmt,
+			   *obj,
+			   *ev,
+			   *cmd,
+			   *kind,
+			   *ident,
+			   *det;
+	bool	   *stmtnull,
+			   *objnull,
+			   *identnull,
+			   *detnull;
+	Datum		v[9];
+	ListCell   *lc;
+	int			i = 0;
+
+	if (n == 0)
+		return;
+	stmt = palloc(sizeof(Datum) * n);
+	obj = palloc(sizeof(Datum) * n);
+	ev = palloc(sizeof(Datum) * n);
+	cmd = palloc(sizeof(Datum) * n);
+	kind = palloc(sizeof(Datum) * n);
+	ident = palloc(sizeof(Datum) * n);
+	det = palloc(sizeof(Datum) * n);
+	stmtnull = palloc0(sizeof(bool) * n);
+	objnull = palloc0(sizeof(bool) * n);
+	identnull = palloc0(sizeof(bool) * n);
+	detnull = palloc0(sizeof(bool) * n);
+	foreach(lc, journal)
+	{
+		JournalEntry *e = lfirst(lc);
+		int64		id = pos[i] >= 0 ? reg->items[pos[i]].id : 0;
+
+		if (e->stmt >= 0)
+			stmt[i] = Int32GetDatum(e->stmt);
+		else
+			stmtnull[i] = true;
+		if (id)
+			obj[i] = Int64GetDatum(id);
+		else
+			objnull[i] = true;
+		ev[i] = CStringGetTextDatum(e->event);
+		cmd[i] = CStringGetTextDatum(e->command);
+		kind[i] = CStringGetTextDatum(e->kind);
+		if (e->identity)
+			ident[i] = CStringGetTextDatum(e->identity);
+		else
+			identnull[i] = true;
+		if (e->detail >= 0)
+			det[i] = Int32GetDatum(e->detail);
+		else
+			detnull[i] = true;
+		i++;
+	}
+	v[0] = Int64GetDatum(unit.id);
+	v[1] = Int32GetDatum(unit.seq);
+	v[2] = PointerGetDatum(migrate_array(stmt, stmtnull, n, INT4OID));
+	v[3] = PointerGetDatum(migrate_array(obj, objnull, n, INT8OID));
+	v[4] = PointerGetDatum(migrate_array(ev, NULL, n, TEXTOID));
+	v[5] = PointerGetDatum(migrate_array(cmd, NULL, n, TEXTOID));
+	v[6] = PointerGetDatum(migrate_array(kind, NULL, n, TEXTOID));
+	v[7] = PointerGetDatum(migrate_array(ident, identnull, n, TEXTOID));
+	v[8] = PointerGetDatum(migrate_array(det, detnull, n, INT4OID));
+	mq_exec(&q, v, NULL, false, 0);
+	unit.seq += n;
+	journal_reset();
+}
+
+/*
+ * Write the journal now (a drop is about to be recorded, which needs the
+ * registry up to date): make sure a unit is running, resolve the objects,
+ * insert the touches.  Connected to SPI, as the owner.
+ */
+static void
+journal_flush(void)
+{
+	RegBatch	reg;
+	int		   *pos;
+
+	if (journal == NIL)
+		return;
 	ensure_unit();
-	id = registry_get(&addr, kind, identity, true);
-	touch_insert(id, event, command, kind, identity, detail);
+	unit.flushed = true;
+	regbatch_init(&reg);
+	pos = journal_add_to(&reg);
+	regbatch_resolve(&reg, unit.id);
+	journal_write(&reg, pos);
 }
 
 /* ------------------------------------------------------------------------
@@ -549,9 +869,65 @@ record_collected(CollectedCommand *cmd, const char *command)
 			foreach(lc, cmd->d.alterTable.subcmds)
 			{
 				CollectedATSubcmd *sub = lfirst(lc);
+				AlterTableCmd *atc = (AlterTableCmd *) sub->parsetree;
 
 				if (OidIsValid(sub->address.objectId))
 					touch_live(&sub->address, "ddl", command, -1);
+
+				/*
+				 * DETACH PARTITION reports only the parent, and the closure
+				 * of the parent no longer reaches the partition: record the
+				 * partition itself, so that it is imaged as a table of its
+				 * own.
+				 */
+				/*
+				 * ENABLE / DISABLE TRIGGER report no address: record the
+				 * trigger (by name) so that its state is imaged.
+				 */
+				if (atc != NULL && IsA(atc, AlterTableCmd) && atc->name != NULL &&
+					(atc->subtype == AT_EnableTrig || atc->subtype == AT_EnableAlwaysTrig ||
+					 atc->subtype == AT_EnableReplicaTrig || atc->subtype == AT_DisableTrig))
+				{
+					Oid			trig = get_trigger_oid(cmd->d.alterTable.objectId, atc->name, true);
+					ObjectAddress a;
+
+					if (OidIsValid(trig))
+					{
+						ObjectAddressSet(a, TriggerRelationId, trig);
+						touch_live(&a, "ddl", command, -1);
+					}
+				}
+				if (atc != NULL && IsA(atc, AlterTableCmd) &&
+					(atc->subtype == AT_EnableTrigAll || atc->subtype == AT_EnableTrigUser ||
+					 atc->subtype == AT_DisableTrigAll || atc->subtype == AT_DisableTrigUser))
+				{
+					ObjectAddress rel;
+					ListCell   *lc2;
+
+					ObjectAddressSet(rel, RelationRelationId, cmd->d.alterTable.objectId);
+					foreach(lc2, migrate_image_subobjects(&rel))
+					{
+						ObjectAddress *a = lfirst(lc2);
+
+						if (a->classId == TriggerRelationId)
+							touch_live(a, "ddl", command, -1);
+					}
+				}
+				if (atc != NULL && IsA(atc, AlterTableCmd) &&
+					(atc->subtype == AT_DetachPartition ||
+					 atc->subtype == AT_DetachPartitionFinalize) &&
+					atc->def != NULL && IsA(atc->def, PartitionCmd))
+				{
+					Oid			part = RangeVarGetRelid(((PartitionCmd *) atc->def)->name,
+														NoLock, true);
+					ObjectAddress a;
+
+					if (OidIsValid(part))
+					{
+						ObjectAddressSet(a, RelationRelationId, part);
+						touch_live(&a, "ddl", command, -1);
+					}
+				}
 			}
 			break;
 		case SCT_Grant:
@@ -571,8 +947,7 @@ record_collected(CollectedCommand *cmd, const char *command)
 			}
 			break;
 		case SCT_AlterDefaultPrivileges:
-			ensure_unit();
-			touch_insert(0, "ddl", command, "default acl", NULL, -1);
+			journal_append(NULL, "default acl", NULL, "ddl", command, -1);
 			break;
 		default:
 			break;
@@ -644,6 +1019,8 @@ record_sql_drop(const char *command)
 	SPITupleTable *tuptable;
 	uint64		n;
 
+	/* what was created earlier in the unit must be in the registry to be dropped */
+	journal_flush();
 	mq_exec(&q, NULL, NULL, true, 0);
 	tuptable = SPI_tuptable;
 	n = SPI_processed;
@@ -746,10 +1123,15 @@ capture_record(CaptureArgs *args)
 	migrate_restore_user(&sw);
 	SPI_finish();
 
-	/* units opened by a trigger end with their statement */
-	closes = args->event == CAPTURE_DDL_END && unit.id != 0 && unit.implicit;
+	/*
+	 * Outside the apply functions, the statement is its own unit (drift, or
+	 * an announced top-level statement), which ends here.
+	 */
+	closes = args->event == CAPTURE_DDL_END &&
+		(unit.id != 0 ? unit.implicit : journal != NIL);
 	if (!closes)
 		return;
+	ensure_unit();
 
 	if (strcmp(unit.kind, UNIT_MIGRATION) == 0)
 	{
@@ -829,6 +1211,15 @@ capture_entry(FunctionCallInfo fcinfo, CaptureEvent event)
 		PG_RETURN_NULL();
 
 	trigdata = (EventTriggerData *) fcinfo->context;
+	/* what a trigger opened for an earlier statement that never ended is stale */
+	if (statement_start != GetCurrentStatementStartTimestamp())
+	{
+		if (unit.id != 0 && unit.implicit)
+			unit.id = 0;
+		if (unit.id == 0)
+			journal_reset();
+		statement_start = GetCurrentStatementStartTimestamp();
+	}
 	args.event = event;
 	args.command = GetCommandTagName(trigdata->tag);
 
@@ -927,6 +1318,7 @@ typedef struct Closure
 	HTAB	   *hash;
 	List	   *order;			/* ObjectAddress *, in insertion order */
 	bool		dependents;		/* also add objects that depend on each one */
+	bool		rebuilds;		/* may PostgreSQL have rebuilt sub-objects? */
 } Closure;
 
 static void
@@ -940,6 +1332,7 @@ closure_init(Closure *c, bool dependents)
 	c->hash = hash_create("migrate closure", 256, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	c->order = NIL;
 	c->dependents = dependents;
+	c->rebuilds = true;
 }
 
 static ClosureEntry *
@@ -1028,67 +1421,157 @@ typedef struct ImageItem
 	List	   *deps;			/* ImageDependency * */
 } ImageItem;
 
+/*
+ * Store the images of items[0..n) that changed since their latest image,
+ * with their dependencies: one registry batch, one query for the latest
+ * hashes, one insert each into definitions, images and depends.
+ */
 static void
-store_item(int64 unit_id, ImageItem *item)
+store_items(int64 unit_id, ImageItem *items, int n, bool with_journal)
 {
 	static MigrateQuery latest = {
-		"SELECT hash FROM migrate.images WHERE object OPERATOR(pg_catalog.=) $1"
-		" ORDER BY unit DESC LIMIT 1",
-		1, {INT8OID}
+		"SELECT x.object, (SELECT i.hash FROM migrate.images i"
+		"   WHERE i.object OPERATOR(pg_catalog.=) x.object ORDER BY i.unit DESC LIMIT 1)"
+		" FROM pg_catalog.unnest($1::pg_catalog.int8[]) x(object)",
+		1, {INT8ARRAYOID}
 	};
-	static MigrateQuery def = {
-		"INSERT INTO migrate.definitions (hash, kind, body) VALUES ($1, $2, $3)"
-		" ON CONFLICT (hash) DO NOTHING",
-		3, {TEXTOID, TEXTOID, JSONBOID}
+	/* definitions, images and dependencies in one statement */
+	static MigrateQuery store = {
+		"WITH d AS (INSERT INTO migrate.definitions (hash, kind, body)"
+		"   SELECT * FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.text[]),"
+		"     pg_catalog.unnest($3::pg_catalog.text[]), pg_catalog.unnest($4::pg_catalog.jsonb[]))"
+		"   ON CONFLICT (hash) DO NOTHING),"
+		" i AS (INSERT INTO migrate.images (object, unit, identity, hash)"
+		"   SELECT x.object, $1, x.identity, x.hash FROM ROWS FROM (pg_catalog.unnest($5::pg_catalog.int8[]),"
+		"     pg_catalog.unnest($6::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.text[]))"
+		"     x(object, identity, hash))"
+		" INSERT INTO migrate.depends (object, unit, ref, deptype)"
+		" SELECT x.object, $1, x.ref, x.deptype FROM ROWS FROM (pg_catalog.unnest($7::pg_catalog.int8[]),"
+		"   pg_catalog.unnest($8::pg_catalog.int8[]), pg_catalog.unnest($9::\"char\"[]))"
+		"   x(object, ref, deptype) ON CONFLICT DO NOTHING",
+		9, {INT8OID, TEXTARRAYOID, TEXTARRAYOID, JSONBARRAYOID, INT8ARRAYOID, TEXTARRAYOID,
+		INT8ARRAYOID, INT8ARRAYOID, CHARARRAYOID}
 	};
-	static MigrateQuery img = {
-		"INSERT INTO migrate.images (object, unit, identity, hash) VALUES ($1, $2, $3, $4)",
-		4, {INT8OID, INT8OID, TEXTOID, TEXTOID}
-	};
-	static MigrateQuery dep = {
-		"INSERT INTO migrate.depends (object, unit, ref, deptype) VALUES ($1, $2, $3, $4)"
-		" ON CONFLICT DO NOTHING",
-		4, {INT8OID, INT8OID, INT8OID, CHAROID}
-	};
-	int64		id;
-	Datum		v[4];
-	char	   *prev;
-	ListCell   *lc;
+	RegBatch	reg;
+	int		   *pos = palloc(sizeof(int) * Max(n, 1));
+	Datum	   *ids = palloc(sizeof(Datum) * Max(n, 1));
+	Datum	   *hashes,
+			   *kinds,
+			   *bodies,
+			   *idents;
+	HTAB	   *prev;
+	HASHCTL		ctl;
+	int			nimg = 0,
+				nids = 0,
+				ndep = 0;
+	Datum		v[1];
+	Datum		sv[9];
+	Datum	   *dep_obj,
+			   *dep_ref,
+			   *dep_type;
+	int			maxdeps = 0;
+	int		   *journal_pos = NULL;
 
-	id = registry_get(&item->addr, item->kind, item->identity, true);
-	if (item->body == NULL)
+	if (n == 0 && !with_journal)
 		return;
-	v[0] = Int64GetDatum(id);
-	mq_exec(&latest, v, NULL, true, 1);
-	prev = SPI_processed > 0 ? mq_text(0, 1) : NULL;
-	if (prev != NULL && strcmp(prev, item->hash) == 0)
-		return;
-
-	v[0] = CStringGetTextDatum(item->hash);
-	v[1] = CStringGetTextDatum(item->kind);
-	v[2] = JsonbPGetDatum(item->body);
-	mq_exec(&def, v, NULL, false, 0);
-
-	v[0] = Int64GetDatum(id);
-	v[1] = Int64GetDatum(unit_id);
-	v[2] = CStringGetTextDatum(item->identity);
-	v[3] = CStringGetTextDatum(item->hash);
-	mq_exec(&img, v, NULL, false, 0);
-
-	foreach(lc, item->deps)
+	for (int i = 0; i < n; i++)
+		maxdeps += list_length(items[i].deps);
+	dep_obj = palloc(sizeof(Datum) * Max(maxdeps, 1));
+	dep_ref = palloc(sizeof(Datum) * Max(maxdeps, 1));
+	dep_type = palloc(sizeof(Datum) * Max(maxdeps, 1));
+	regbatch_init(&reg);
+	for (int i = 0; i < n; i++)
 	{
-		ImageDependency *d = lfirst(lc);
-		int64		ref = registry_get(&d->ref, migrate_image_kind(&d->ref),
-									   migrate_image_identity(&d->ref), true);
+		ListCell   *lc;
 
-		if (ref == 0 || ref == id)
-			continue;
-		v[0] = Int64GetDatum(id);
-		v[1] = Int64GetDatum(unit_id);
-		v[2] = Int64GetDatum(ref);
-		v[3] = CharGetDatum(d->deptype);
-		mq_exec(&dep, v, NULL, false, 0);
+		pos[i] = regbatch_add(&reg, &items[i].addr, items[i].kind, items[i].identity);
+		foreach(lc, items[i].deps)
+			(void) regbatch_add(&reg, &((ImageDependency *) lfirst(lc))->ref, NULL, NULL);
 	}
+	/* the unit's touches go with its first batch of images */
+	if (with_journal)
+		journal_pos = journal_add_to(&reg);
+	regbatch_resolve(&reg, unit_id);
+	if (with_journal)
+		journal_write(&reg, journal_pos);
+
+	/* latest hash of each imaged object (none for objects just registered) */
+	for (int i = 0; i < n; i++)
+		if (items[i].body != NULL && pos[i] >= 0 && !reg.items[pos[i]].created)
+			ids[nids++] = Int64GetDatum(reg.items[pos[i]].id);
+	ctl.keysize = sizeof(int64);
+	ctl.entrysize = sizeof(int64) + sizeof(char *);
+	ctl.hcxt = CurrentMemoryContext;
+	prev = hash_create("migrate latest images", Max(nids, 16), &ctl,
+					   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	if (nids > 0)
+	{
+		v[0] = PointerGetDatum(migrate_array(ids, NULL, nids, INT8OID));
+		mq_exec(&latest, v, NULL, true, 0);
+		for (uint64 r = 0; r < SPI_processed; r++)
+		{
+			int64		id = mq_int64(r, 1, 0);
+			char	  **slot = (char **) ((char *) hash_search(prev, &id, HASH_ENTER, NULL) + sizeof(int64));
+
+			*slot = mq_text(r, 2);
+		}
+	}
+
+	hashes = palloc(sizeof(Datum) * n);
+	kinds = palloc(sizeof(Datum) * n);
+	bodies = palloc(sizeof(Datum) * n);
+	idents = palloc(sizeof(Datum) * n);
+	nids = 0;
+	for (int i = 0; i < n; i++)
+	{
+		ImageItem  *it = &items[i];
+		int64		id;
+		void	   *found;
+		ListCell   *lc;
+
+		if (it->body == NULL || pos[i] < 0)
+			continue;
+		id = reg.items[pos[i]].id;
+		found = hash_search(prev, &id, HASH_FIND, NULL);
+		if (found != NULL)
+		{
+			char	   *h = *(char **) ((char *) found + sizeof(int64));
+
+			if (h != NULL && strcmp(h, it->hash) == 0)
+				continue;		/* unchanged */
+		}
+		ids[nimg] = Int64GetDatum(id);
+		hashes[nimg] = CStringGetTextDatum(it->hash);
+		kinds[nimg] = CStringGetTextDatum(it->kind);
+		bodies[nimg] = JsonbPGetDatum(it->body);
+		idents[nimg] = CStringGetTextDatum(it->identity);
+		nimg++;
+		foreach(lc, it->deps)
+		{
+			ImageDependency *d = lfirst(lc);
+			int			rp = regbatch_find(&reg, &d->ref);
+			int64		ref = rp >= 0 ? reg.items[rp].id : 0;
+
+			if (ref == 0 || ref == id)
+				continue;
+			dep_obj[ndep] = Int64GetDatum(id);
+			dep_ref[ndep] = Int64GetDatum(ref);
+			dep_type[ndep] = CharGetDatum(d->deptype);
+			ndep++;
+		}
+	}
+	if (nimg == 0)
+		return;
+	sv[0] = Int64GetDatum(unit_id);
+	sv[1] = PointerGetDatum(migrate_array(hashes, NULL, nimg, TEXTOID));
+	sv[2] = PointerGetDatum(migrate_array(kinds, NULL, nimg, TEXTOID));
+	sv[3] = PointerGetDatum(migrate_array(bodies, NULL, nimg, JSONBOID));
+	sv[4] = PointerGetDatum(migrate_array(ids, NULL, nimg, INT8OID));
+	sv[5] = PointerGetDatum(migrate_array(idents, NULL, nimg, TEXTOID));
+	sv[6] = PointerGetDatum(migrate_array(dep_obj, NULL, ndep, INT8OID));
+	sv[7] = PointerGetDatum(migrate_array(dep_ref, NULL, ndep, INT8OID));
+	sv[8] = PointerGetDatum(migrate_array(dep_type, NULL, ndep, CHAROID));
+	mq_exec(&store, sv, NULL, false, 0);
 }
 
 /* image one object into an item (search_path must be '') */
@@ -1189,9 +1672,16 @@ static void
 reconcile_rebuilt(int64 unit_id, Closure *c)
 {
 	static MigrateQuery children = {
-		"SELECT id, classid, objid, objsubid, kind, identity FROM migrate.objects"
-		" WHERE parent OPERATOR(pg_catalog.=) $1 AND dropped_unit IS NULL",
-		1, {INT8OID}
+		"SELECT c.id, c.classid, c.objid, c.objsubid, c.kind, c.identity"
+		" FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.oid[]),"
+		"   pg_catalog.unnest($2::pg_catalog.oid[]), pg_catalog.unnest($3::pg_catalog.int4[]))"
+		"   x(classid, objid, objsubid)"
+		" CROSS JOIN LATERAL (SELECT p.id FROM migrate.objects p"
+		"   WHERE p.classid OPERATOR(pg_catalog.=) x.classid AND p.objid OPERATOR(pg_catalog.=) x.objid"
+		"   AND p.objsubid OPERATOR(pg_catalog.=) x.objsubid AND p.dropped_unit IS NULL LIMIT 1) p"
+		" CROSS JOIN LATERAL (SELECT * FROM migrate.objects c WHERE c.parent OPERATOR(pg_catalog.=) p.id"
+		"   AND COALESCE(c.dropped_unit, 0) OPERATOR(pg_catalog.=) 0 OFFSET 0) c",
+		3, {OIDARRAYOID, OIDARRAYOID, INT4ARRAYOID}
 	};
 	HASHCTL		ctl;
 	HTAB	   *byname;
@@ -1229,17 +1719,31 @@ reconcile_rebuilt(int64 unit_id, Closure *c)
 		e->addr = *a;
 	}
 
+	if (parents == NIL)
+		return;
 	migrate_become_owner(&sw);
-	foreach(lc, parents)
 	{
-		int64		pid = registry_get((ObjectAddress *) lfirst(lc), NULL, NULL, false);
-		Datum		v[1];
+		int			np = list_length(parents);
+		Datum	   *c = palloc(sizeof(Datum) * np);
+		Datum	   *o = palloc(sizeof(Datum) * np);
+		Datum	   *sub = palloc(sizeof(Datum) * np);
+		Datum		v[3];
 		SPITupleTable *tt;
 		uint64		n;
+		int			k = 0;
 
-		if (pid == 0)
-			continue;
-		v[0] = Int64GetDatum(pid);
+		foreach(lc, parents)
+		{
+			ObjectAddress *a = lfirst(lc);
+
+			c[k] = ObjectIdGetDatum(a->classId);
+			o[k] = ObjectIdGetDatum(a->objectId);
+			sub[k] = Int32GetDatum(a->objectSubId);
+			k++;
+		}
+		v[0] = PointerGetDatum(migrate_array(c, NULL, np, OIDOID));
+		v[1] = PointerGetDatum(migrate_array(o, NULL, np, OIDOID));
+		v[2] = PointerGetDatum(migrate_array(sub, NULL, np, INT4OID));
 		mq_exec(&children, v, NULL, true, 0);
 		tt = SPI_tuptable;
 		n = SPI_processed;
@@ -1280,7 +1784,8 @@ store_closure(int64 unit_id, Closure *c)
 	ImageItem  *items = palloc(sizeof(ImageItem) * IMAGE_BATCH);
 	ListCell   *lc = list_head(c->order);
 
-	reconcile_rebuilt(unit_id, c);
+	if (c->rebuilds)
+		reconcile_rebuilt(unit_id, c);
 	while (lc != NULL)
 	{
 		int			n = 0;
@@ -1298,8 +1803,7 @@ store_closure(int64 unit_id, Closure *c)
 		migrate_image_leave(nest);
 
 		migrate_become_owner(&sw);
-		for (int i = 0; i < n; i++)
-			store_item(unit_id, &items[i]);
+		store_items(unit_id, items, n, journal != NIL);
 		migrate_restore_user(&sw);
 		MemoryContextSwitchTo(oldcxt);
 		MemoryContextReset(batchcxt);
@@ -1312,18 +1816,30 @@ store_tombstones(int64 unit_id)
 {
 	static MigrateQuery q = {
 		"INSERT INTO migrate.images (object, unit, identity, hash)"
-		" SELECT o.id, $1, o.identity, NULL FROM migrate.objects o"
-		" WHERE o.dropped_unit OPERATOR(pg_catalog.=) $1"
-		" AND (SELECT i.hash FROM migrate.images i WHERE i.object OPERATOR(pg_catalog.=) o.id"
-		"      ORDER BY i.unit DESC LIMIT 1) IS NOT NULL",
-		1, {INT8OID}
+		" SELECT o.id, $1, o.identity, NULL FROM pg_catalog.unnest($2::pg_catalog.int8[]) x(id)"
+		" CROSS JOIN LATERAL (SELECT * FROM migrate.objects o WHERE o.id OPERATOR(pg_catalog.=) x.id"
+		"   AND o.dropped_unit OPERATOR(pg_catalog.=) $1 LIMIT 1) o"
+		" WHERE (SELECT i.hash FROM migrate.images i WHERE i.object OPERATOR(pg_catalog.=) o.id"
+		"   ORDER BY i.unit DESC LIMIT 1) IS NOT NULL",
+		2, {INT8OID, INT8ARRAYOID}
 	};
-	Datum		v[1] = {Int64GetDatum(unit_id)};
+	Datum		v[2];
+	Datum	   *ids;
+	int			n = 0;
+	ListCell   *lc;
 	OwnerSwitch sw;
 
+	if (dropped == NIL)
+		return;
+	ids = palloc(sizeof(Datum) * list_length(dropped));
+	foreach(lc, dropped)
+		ids[n++] = Int64GetDatum(((DroppedEntry *) lfirst(lc))->id);
+	v[0] = Int64GetDatum(unit_id);
+	v[1] = PointerGetDatum(migrate_array(ids, NULL, n, INT8OID));
 	migrate_become_owner(&sw);
 	mq_exec(&q, v, NULL, false, 0);
 	migrate_restore_user(&sw);
+	dropped_reset();
 }
 
 /* the live objects touched in a unit, expanded into c */
@@ -1333,9 +1849,14 @@ closure_of_unit(int64 unit_id, Closure *c)
 	static MigrateQuery q = {
 		"SELECT o.classid, o.objid, o.objsubid, o.kind,"
 		" (SELECT i.identity FROM migrate.images i WHERE i.object OPERATOR(pg_catalog.=) o.id"
-		"  ORDER BY i.unit DESC LIMIT 1)"
-		" FROM migrate.objects o WHERE o.dropped_unit IS NULL AND o.id OPERATOR(pg_catalog.=) ANY"
-		" (ARRAY(SELECT t.object FROM migrate.touches t WHERE t.unit OPERATOR(pg_catalog.=) $1))",
+		"  ORDER BY i.unit DESC LIMIT 1),"
+		" EXISTS (SELECT FROM migrate.touches t WHERE t.unit OPERATOR(pg_catalog.=) $1"
+		"  AND t.command OPERATOR(pg_catalog.=) ANY ('{ALTER TABLE,ALTER FOREIGN TABLE,ALTER INDEX,"
+		"ALTER DOMAIN,ALTER TYPE,ALTER MATERIALIZED VIEW}'::pg_catalog.text[]))"
+		" FROM (SELECT DISTINCT t.object FROM migrate.touches t"
+		"   WHERE t.unit OPERATOR(pg_catalog.=) $1 AND t.object IS NOT NULL) t"
+		" CROSS JOIN LATERAL (SELECT * FROM migrate.objects o WHERE o.id OPERATOR(pg_catalog.=) t.object"
+		"   AND COALESCE(o.dropped_unit, 0) OPERATOR(pg_catalog.=) 0 LIMIT 1) o",
 		1, {INT8OID}
 	};
 	Datum		v[1] = {Int64GetDatum(unit_id)};
@@ -1346,11 +1867,16 @@ closure_of_unit(int64 unit_id, Closure *c)
 
 	migrate_become_owner(&sw);
 	mq_exec(&q, v, NULL, true, 0);
+	/* only ALTER commands make PostgreSQL rebuild sub-objects under new OIDs */
+	c->rebuilds = false;
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
+		bool		isnull;
 		ObjectAddress *a = palloc(sizeof(ObjectAddress));
 		char	   *kind = mq_text(i, 4);
 
+		if (DatumGetBool(mq_value(i, 6, &isnull)))
+			c->rebuilds = true;
 		a->classId = (Oid) mq_int64(i, 1, 0);
 		a->objectId = (Oid) mq_int64(i, 2, 0);
 		a->objectSubId = (int32) mq_int64(i, 3, 0);
@@ -1379,11 +1905,69 @@ closure_of_unit(int64 unit_id, Closure *c)
 	}
 }
 
+/*
+ * The closure of a unit whose journal was never written (no drop came
+ * between): straight from the journal, with no query.  A touched schema
+ * whose name changed since its last image brings in everything it holds.
+ */
+static void
+closure_from_journal(Closure *c)
+{
+	static MigrateQuery last_name = {
+		"SELECT (SELECT i.identity FROM migrate.images i WHERE i.object OPERATOR(pg_catalog.=) o.id"
+		"   ORDER BY i.unit DESC LIMIT 1)"
+		" FROM migrate.objects o WHERE o.classid OPERATOR(pg_catalog.=) $1"
+		" AND o.objid OPERATOR(pg_catalog.=) $2 AND o.objsubid OPERATOR(pg_catalog.=) 0"
+		" AND o.dropped_unit IS NULL",
+		2, {OIDOID, OIDOID}
+	};
+	static const char *const rebuilding[] = {
+		"ALTER TABLE", "ALTER FOREIGN TABLE", "ALTER INDEX", "ALTER DOMAIN", "ALTER TYPE",
+		"ALTER MATERIALIZED VIEW", NULL
+	};
+	List	   *live = NIL;
+	ListCell   *lc;
+
+	c->rebuilds = false;
+	foreach(lc, journal)
+	{
+		JournalEntry *e = lfirst(lc);
+
+		for (int i = 0; rebuilding[i]; i++)
+			if (strcmp(e->command, rebuilding[i]) == 0)
+				c->rebuilds = true;
+		if (!OidIsValid(e->addr.classId) || migrate_image_kind(&e->addr) == NULL)
+			continue;
+		live = lappend(live, &e->addr);
+		if (strcmp(e->kind, "schema") == 0)
+		{
+			Datum		v[2] = {ObjectIdGetDatum(e->addr.classId), ObjectIdGetDatum(e->addr.objectId)};
+			OwnerSwitch sw;
+			char	   *before;
+
+			migrate_become_owner(&sw);
+			mq_exec(&last_name, v, NULL, true, 1);
+			before = SPI_processed > 0 ? mq_text(0, 1) : NULL;
+			migrate_restore_user(&sw);
+			if (before != NULL && strcmp(before, e->identity) != 0)
+			{
+				ListCell   *lc2;
+
+				foreach(lc2, migrate_image_schema_objects(e->addr.objectId))
+					closure_expand(c, (ObjectAddress *) lfirst(lc2));
+			}
+		}
+	}
+	foreach(lc, live)
+		closure_expand(c, (ObjectAddress *) lfirst(lc));
+}
+
 int64
 migrate_unit_end(void)
 {
 	int64		id = unit.id;
 	Closure		c;
+	OwnerSwitch sw;
 
 	if (id == 0)
 		ereport(ERROR,
@@ -1391,8 +1975,23 @@ migrate_unit_end(void)
 				 errmsg("no unit of history is running in this session")));
 	SPI_connect();
 	closure_init(&c, true);
-	closure_of_unit(id, &c);
+	if (!unit.flushed)
+		closure_from_journal(&c);
+	else
+	{
+		migrate_become_owner(&sw);
+		journal_flush();
+		migrate_restore_user(&sw);
+		closure_of_unit(id, &c);
+	}
 	store_closure(id, &c);
+	/* nothing to image (the touched objects are gone): the touches still count */
+	if (journal != NIL)
+	{
+		migrate_become_owner(&sw);
+		journal_flush();
+		migrate_restore_user(&sw);
+	}
 	store_tombstones(id);
 	SPI_finish();
 	unit.id = 0;
@@ -1647,4 +2246,74 @@ migrate_object_image_sql(PG_FUNCTION_ARGS)
 	if (img == NULL)
 		PG_RETURN_NULL();
 	PG_RETURN_JSONB_P(img);
+}
+
+/*
+ * Let registry row id stand for the live object at addr (a revert created
+ * it again under a new OID).  A row that the running unit registered for
+ * addr in the meantime is merged into id: its touches move, its children
+ * follow, it goes.  Returns false, changing nothing, when addr belongs to
+ * an older registry row.
+ */
+bool
+migrate_object_takeover(int64 id, const ObjectAddress *addr)
+{
+	static MigrateQuery other = {
+		"SELECT id, created_unit FROM migrate.objects"
+		" WHERE classid OPERATOR(pg_catalog.=) $1 AND objid OPERATOR(pg_catalog.=) $2"
+		" AND objsubid OPERATOR(pg_catalog.=) $3 AND dropped_unit IS NULL",
+		3, {OIDOID, OIDOID, INT4OID}
+	};
+	static MigrateQuery move_touches = {
+		"UPDATE migrate.touches SET object = $2 WHERE object OPERATOR(pg_catalog.=) $1",
+		2, {INT8OID, INT8OID}
+	};
+	static MigrateQuery move_children = {
+		"UPDATE migrate.objects SET parent = $2 WHERE parent OPERATOR(pg_catalog.=) $1",
+		2, {INT8OID, INT8OID}
+	};
+	static MigrateQuery forget = {
+		"DELETE FROM migrate.objects WHERE id OPERATOR(pg_catalog.=) $1"
+		" AND NOT EXISTS (SELECT FROM migrate.images i WHERE i.object OPERATOR(pg_catalog.=) $1)",
+		1, {INT8OID}
+	};
+	Datum		v[3];
+	OwnerSwitch sw;
+	bool		ok = true;
+
+	SPI_connect();
+	migrate_become_owner(&sw);
+	v[0] = ObjectIdGetDatum(addr->classId);
+	v[1] = ObjectIdGetDatum(addr->objectId);
+	v[2] = Int32GetDatum(addr->objectSubId);
+	mq_exec(&other, v, NULL, true, 1);
+	if (SPI_processed > 0)
+	{
+		int64		oid_row = mq_int64(0, 1, 0);
+		int64		created = mq_int64(0, 2, 0);
+
+		if (oid_row == id)
+			ok = true;
+		else if (unit.id != 0 && created == unit.id)
+		{
+			Datum		m[2] = {Int64GetDatum(oid_row), Int64GetDatum(id)};
+
+			mq_exec(&move_touches, m, NULL, false, 0);
+			mq_exec(&move_children, m, NULL, false, 0);
+			mq_exec(&forget, m, NULL, false, 0);
+			ok = SPI_processed > 0;
+		}
+		else
+			ok = false;
+	}
+	if (ok)
+	{
+		migrate_restore_user(&sw);
+		SPI_finish();
+		migrate_object_repoint(id, addr);
+		return true;
+	}
+	migrate_restore_user(&sw);
+	SPI_finish();
+	return false;
 }

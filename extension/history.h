@@ -61,6 +61,9 @@ extern int64 migrate_unit_begin(const char *kind, const char *version, int step,
  */
 extern int64 migrate_unit_end(void);
 
+/* The running unit dropped (or found stale) registered object id: its tombstone is due. */
+extern void migrate_unit_note_dropped(int64 id);
+
 /* Forget the running unit without imaging (its rows roll back with the caller). */
 extern void migrate_unit_abandon(void);
 
@@ -84,6 +87,13 @@ extern int64 migrate_object_id(const ObjectAddress *addr, bool create);
 
 /* Re-point a registry id at a new OID triple (a revert re-created it). */
 extern void migrate_object_repoint(int64 id, const ObjectAddress *addr);
+
+/*
+ * Let registry row id stand for the live object at addr, which a revert
+ * created again; a row the running unit registered for addr meanwhile is
+ * merged into it.  False (nothing changed) when addr has an older row.
+ */
+extern bool migrate_object_takeover(int64 id, const ObjectAddress *addr);
 
 /* Image these canonical objects (and their closure) under unit. */
 extern void migrate_image_into_unit(int64 unit, List *addrs);

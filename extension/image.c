@@ -621,8 +621,15 @@ migrate_image_enter(void)
 		PushActiveSnapshot(GetTransactionSnapshot());
 	nestlevel = NewGUCNestLevel();
 	for (int i = 0; i < lengthof(image_settings); i++)
+	{
+		const char *now = GetConfigOption(image_settings[i][0], false, false);
+
+		/* setting TimeZone or search_path is not free: skip what is already so */
+		if (now != NULL && strcmp(now, image_settings[i][1]) == 0)
+			continue;
 		(void) set_config_option(image_settings[i][0], image_settings[i][1],
 								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	}
 	image_depth++;
 	return nestlevel;
 }

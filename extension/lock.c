@@ -38,6 +38,9 @@
 PG_FUNCTION_INFO_V1(migrate_lock);
 PG_FUNCTION_INFO_V1(migrate_unlock);
 
+/* for migrate_down() and migrate_plan() (revert.c) */
+extern void migrate_lock_for_transaction(void);
+
 #define MIGRATE_LOCK_KEY1	0x6d696772	/* "migr" */
 #define MIGRATE_LOCK_KEY2	0x61746521	/* "ate!" */
 
@@ -196,4 +199,22 @@ migrate_unlock(PG_FUNCTION_ARGS)
 		}
 	}
 	PG_RETURN_BOOL(held);
+}
+
+/*
+ * Take the runner lock until the end of the transaction, unless this
+ * session holds it already (a client that called migrate.lock()).  Used by
+ * migrate_down() and migrate_plan() when called directly.  Does not wait:
+ * another runner holding it is an error that names it.
+ */
+void
+migrate_lock_for_transaction(void)
+{
+	LOCKTAG		tag;
+
+	lock_tag(&tag);
+	if (LockHeldByMe(&tag, ExclusiveLock))
+		return;
+	if (LockAcquire(&tag, ExclusiveLock, false, true) == LOCKACQUIRE_NOT_AVAIL)
+		report_timeout(0);
 }

@@ -29,10 +29,12 @@
 #include "common/cryptohash.h"
 #include "common/sha2.h"
 #include "miscadmin.h"
+#include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/json.h"
+#include "utils/numeric.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
@@ -46,103 +48,115 @@
 void
 jw_init(JsonWriter *w)
 {
-	initStringInfo(&w->buf);
+	w->state = NULL;
+	w->result = NULL;
 	w->depth = 0;
-	w->first[0] = true;
-	w->after_key = false;
+	w->in_array[0] = false;
 }
 
-/* separator before a value or key at the current level */
+/* push a scalar as an array element or as the value of the last key */
 static void
-jw_sep(JsonWriter *w)
+jw_scalar(JsonWriter *w, JsonbValue *v)
 {
-	if (w->after_key)
-	{
-		w->after_key = false;
-		return;
-	}
-	if (!w->first[w->depth])
-		appendStringInfoChar(&w->buf, ',');
-	w->first[w->depth] = false;
+	w->result = pushJsonbValue(&w->state, w->in_array[w->depth] ? WJB_ELEM : WJB_VALUE, v);
 }
 
 static void
-jw_open(JsonWriter *w, char c)
+jw_open(JsonWriter *w, JsonbIteratorToken tok, bool array)
 {
-	jw_sep(w);
-	appendStringInfoChar(&w->buf, c);
 	if (w->depth + 1 >= JW_MAX_DEPTH)
 		elog(ERROR, "image nesting too deep");
+	w->result = pushJsonbValue(&w->state, tok, NULL);
 	w->depth++;
-	w->first[w->depth] = true;
+	w->in_array[w->depth] = array;
+}
+
+static void
+jw_close(JsonWriter *w, JsonbIteratorToken tok)
+{
+	Assert(w->depth > 0);
+	w->result = pushJsonbValue(&w->state, tok, NULL);
+	w->depth--;
 }
 
 void
 jw_object_start(JsonWriter *w)
 {
-	jw_open(w, '{');
+	jw_open(w, WJB_BEGIN_OBJECT, false);
 }
 
 void
 jw_array_start(JsonWriter *w)
 {
-	jw_open(w, '[');
+	jw_open(w, WJB_BEGIN_ARRAY, true);
 }
 
 void
 jw_object_end(JsonWriter *w)
 {
-	Assert(w->depth > 0);
-	w->depth--;
-	appendStringInfoChar(&w->buf, '}');
+	jw_close(w, WJB_END_OBJECT);
 }
 
 void
 jw_array_end(JsonWriter *w)
 {
-	Assert(w->depth > 0);
-	w->depth--;
-	appendStringInfoChar(&w->buf, ']');
+	jw_close(w, WJB_END_ARRAY);
 }
 
 void
 jw_key(JsonWriter *w, const char *key)
 {
-	jw_sep(w);
-	escape_json(&w->buf, key);
-	appendStringInfoChar(&w->buf, ':');
-	w->after_key = true;
+	JsonbValue	v;
+
+	v.type = jbvString;
+	v.val.string.val = (char *) key;
+	v.val.string.len = strlen(key);
+	w->result = pushJsonbValue(&w->state, WJB_KEY, &v);
 }
 
 void
 jw_string(JsonWriter *w, const char *value)
 {
-	jw_sep(w);
+	JsonbValue	v;
+
 	if (value == NULL)
-		appendStringInfoString(&w->buf, "null");
-	else
-		escape_json(&w->buf, value);
+	{
+		jw_null(w);
+		return;
+	}
+	v.type = jbvString;
+	v.val.string.val = pstrdup(value);
+	v.val.string.len = strlen(value);
+	jw_scalar(w, &v);
 }
 
 void
 jw_bool(JsonWriter *w, bool value)
 {
-	jw_sep(w);
-	appendStringInfoString(&w->buf, value ? "true" : "false");
+	JsonbValue	v;
+
+	v.type = jbvBool;
+	v.val.boolean = value;
+	jw_scalar(w, &v);
 }
 
 void
 jw_int64(JsonWriter *w, int64 value)
 {
-	jw_sep(w);
-	appendStringInfo(&w->buf, INT64_FORMAT, value);
+	JsonbValue	v;
+
+	v.type = jbvNumeric;
+	v.val.numeric = int64_to_numeric(value);
+	jw_scalar(w, &v);
 }
 
 void
 jw_null(JsonWriter *w)
 {
-	jw_sep(w);
-	appendStringInfoString(&w->buf, "null");
+	JsonbValue	v;
+
+	v.type = jbvNull;
+	jw_scalar(w, &v);
 }
 
 void
@@ -169,8 +183,8 @@ jw_kv_int64(JsonWriter *w, const char *key, int64 value)
 Jsonb *
 jw_finish(JsonWriter *w)
 {
-	Assert(w->depth == 0);
-	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(w->buf.data)));
+	Assert(w->depth == 0 && w->result != NULL);
+	return JsonbValueToJsonb(w->result);
 }
 
 /* ------------------------------------------------------------------------
@@ -184,7 +198,13 @@ mq_exec(MigrateQuery *q, Datum *values, const char *nulls, bool read_only, long 
 
 	if (q->plan == NULL)
 	{
-		SPIPlanPtr	plan = SPI_prepare(q->sql, q->nargs, q->argtypes);
+		/*
+		 * Generic plans: the bookkeeping queries are index probes whatever
+		 * the parameters are, and planning them anew at every call would
+		 * cost more than running them.
+		 */
+		SPIPlanPtr	plan = SPI_prepare_cursor(q->sql, q->nargs, q->argtypes,
+											  CURSOR_OPT_GENERIC_PLAN);
 
 		if (plan == NULL)
 			elog(ERROR, "could not prepare bookkeeping query: %s",
@@ -264,11 +284,17 @@ migrate_extension_oid(bool missing_ok)
 Oid
 migrate_extension_owner(void)
 {
+	static LocalTransactionId cached_lxid = InvalidLocalTransactionId;
+	static Oid	cached_owner = InvalidOid;
 	Relation	rel;
 	ScanKeyData key;
 	SysScanDesc scan;
 	HeapTuple	tup;
 	Oid			owner = InvalidOid;
+
+	/* asked many times per statement: remember it for the transaction */
+	if (cached_lxid == MyProc->lxid && OidIsValid(cached_owner))
+		return cached_owner;
 
 	rel = table_open(ExtensionRelationId, AccessShareLock);
 	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber,
@@ -285,6 +311,8 @@ migrate_extension_owner(void)
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("extension \"migrate\" is not installed in this database"),
 				 errhint("A superuser must run CREATE EXTENSION migrate in this database.")));
+	cached_lxid = MyProc->lxid;
+	cached_owner = owner;
 	return owner;
 }
 
@@ -297,6 +325,22 @@ migrate_become_owner(OwnerSwitch *s)
 	SetUserIdAndSecContext(owner, s->saved_sec | SECURITY_LOCAL_USERID_CHANGE);
 	s->nestlevel = NewGUCNestLevel();
 	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+
+	/*
+	 * The bookkeeping queries are index probes.  Their plans are kept for
+	 * the backend's life, and the tables grow quickly between analyzes, so
+	 * keep the planner from choosing a sequential scan, or a hash or merge
+	 * join over whole tables, on statistics that say a table is tiny.
+	 * (Queries that look for live registry rows by anything but their OID
+	 * triple write COALESCE(dropped_unit, 0) = 0, so that the partial
+	 * index on live rows is not mistaken for a cheap way to read them all.)
+	 */
+	(void) set_config_option("enable_seqscan", "off", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("enable_hashjoin", "off", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("enable_mergejoin", "off", PGC_USERSET,
 							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 }
 
@@ -504,6 +548,21 @@ migrate_text_list(ArrayType *array)
 	for (int i = 0; i < n; i++)
 		out = lappend(out, nulls[i] ? NULL : TextDatumGetCString(elems[i]));
 	return out;
+}
+
+ArrayType *
+migrate_array(Datum *elems, bool *nulls, int n, Oid elemtype)
+{
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	int			dims[1] = {n};
+	int			lbs[1] = {1};
+
+	if (n == 0)
+		return construct_empty_array(elemtype);
+	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+	return construct_md_array(elems, nulls, 1, dims, lbs, elemtype, typlen, typbyval, typalign);
 }
 
 char *

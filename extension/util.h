@@ -26,18 +26,18 @@
 #define MIGRATE_SCHEMA "migrate"
 
 /* ------------------------------------------------------------------------
- * JSON writer.  Produces text that jsonb_in turns into the canonical image;
- * jsonb orders keys itself, so writers need not care about key order.
+ * JSON writer: builds a jsonb value directly (no text to parse); jsonb
+ * orders keys itself, so writers need not care about key order.
  * ------------------------------------------------------------------------
  */
 #define JW_MAX_DEPTH 16
 
 typedef struct JsonWriter
 {
-	StringInfoData buf;
+	struct JsonbParseState *state;
+	JsonbValue *result;
 	int			depth;
-	bool		first[JW_MAX_DEPTH];
-	bool		after_key;
+	bool		in_array[JW_MAX_DEPTH];
 } JsonWriter;
 
 extern void jw_init(JsonWriter *w);
@@ -122,6 +122,8 @@ extern int	migrate_version_cmp(const char *a, const char *b);
 /* text[] <-> List of char * (NULL elements kept as NULL) */
 extern ArrayType *migrate_text_array(List *strings);
 extern List *migrate_text_list(ArrayType *array);
+/* a one-dimensional array of n elements of elemtype (nulls may be NULL) */
+extern ArrayType *migrate_array(Datum *elems, bool *nulls, int n, Oid elemtype);
 /* qualified, quoted name of a relation or type */
 extern char *migrate_qualified_relname(Oid relid);
 extern char *migrate_qualified_typname(Oid typid);

@@ -1,7 +1,7 @@
 # scripts/deps.sh: sourced by scripts/demo and scripts/test.
 # Installs the Debian 12 packages the build and the tests need, when missing.
 
-MIGRATE_PACKAGES="build-essential pkg-config git perl
+MIGRATE_PACKAGES="build-essential pkg-config git perl python3
 	postgresql-15 postgresql-server-dev-15 libpq-dev
 	libcmocka-dev libssl-dev
 	libmariadb-dev mariadb-server mariadb-client
@@ -42,5 +42,5 @@ migrate_build_install() {
 	jobs=$(nproc 2>/dev/null || echo 2)
 	make -s -j"$jobs" >/dev/null
 	make -s install >/dev/null
-	ln -sf "$(pg_config --bindir)/migrate" /usr/local/bin/migrate
+	ln -sf "$(${PG_CONFIG:-pg_config} --bindir)/migrate" /usr/local/bin/migrate
 }

@@ -82,12 +82,19 @@ SELECT migrate.record_failure('6', 'six', 'h1:6', 1, 'relation "t5" already exis
 SELECT version, type, state, applied, total, error, error_stmt FROM migrate_status() WHERE version >= '5';
 SELECT to_regclass('t5') IS NULL AS t5_rolled_back;
 
+-- DDL undone by an exception block inside a migration leaves no touch.
+SELECT ok FROM migrate.apply_file('7', 'blocks', 'h1:7', 'x',
+	ARRAY[$$DO $d$ BEGIN CREATE TABLE kept (id int); BEGIN CREATE TABLE gone (id int); RAISE EXCEPTION 'undo'; EXCEPTION WHEN OTHERS THEN NULL; END; END $d$;$$],
+	NULL, NULL, 0, 'file', 'public', 'regress');
+SELECT kind, identity FROM migrate.touches WHERE unit = (SELECT unit FROM migrate.revisions WHERE version = '7');
+SELECT count(*) AS gone_recorded FROM migrate.objects WHERE identity LIKE 'public.gone%';
+
 -- Versions sort naturally.
 SELECT v FROM unnest(ARRAY['10', '9', '1.10', '1.9', '1.9a', '1-9', '20260101120000', 'v2', '01', '1', '.5']) v
 ORDER BY migrate.version_key(v), v;
 
 DROP FUNCTION apply(text, text[], text[], int, text, text[]);
 DROP SCHEMA app CASCADE;
-DROP TABLE users, accounts, t3, in_public;
+DROP TABLE users, accounts, t3, in_public, kept;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;

@@ -41,6 +41,13 @@ SELECT count(*) AS recorded FROM migrate.drift WHERE identity LIKE '%drift_temp%
 CREATE INDEX CONCURRENTLY drift_t_title ON drift_t (title);
 SELECT command, kind, identity FROM migrate.drift WHERE identity = 'public.drift_t_title';
 SELECT migrate_object_state('index', 'public.drift_t_title') ->> 'definition' AS definition;
+-- DROP INDEX CONCURRENTLY commits between its sql_drop and its
+-- ddl_command_end: still one unit, with the tombstone.
+DROP INDEX CONCURRENTLY drift_t_title;
+SELECT count(DISTINCT unit) AS units, string_agg(command || ' ' || event, ', ') AS touches
+FROM migrate.drift WHERE identity = 'public.drift_t_title' AND command = 'DROP INDEX';
+SELECT migrate_object_state('index', 'public.drift_t_title') AS dropped;
+CREATE INDEX CONCURRENTLY drift_t_title ON drift_t (title);
 
 -- Drops leave tombstones for the object and what belonged to it.
 DROP TABLE drift_t;

@@ -32,9 +32,7 @@ CREATE TABLE migrate.objects (
 );
 CREATE UNIQUE INDEX objects_live_key ON migrate.objects (classid, objid, objsubid)
 	WHERE dropped_unit IS NULL;
-CREATE INDEX objects_identity ON migrate.objects (identity);
 CREATE INDEX objects_parent ON migrate.objects (parent);
-CREATE INDEX objects_dropped_unit ON migrate.objects (dropped_unit);
 COMMENT ON TABLE migrate.objects IS 'stable ids of tracked objects; the OID triple identifies a live object, dropped_unit marks its end';
 
 CREATE TABLE migrate.touches (
@@ -64,12 +62,12 @@ CREATE TABLE migrate.images (
 	object bigint NOT NULL,
 	unit bigint NOT NULL,
 	identity pg_catalog.text NOT NULL,
-	hash pg_catalog.text REFERENCES migrate.definitions (hash),
+	hash pg_catalog.text,
 	PRIMARY KEY (object, unit)
 );
 CREATE INDEX images_unit ON migrate.images (unit);
-CREATE INDEX images_identity ON migrate.images (identity);
 COMMENT ON TABLE migrate.images IS 'state of an object after a unit; hash NULL is a tombstone (the unit dropped it)';
+COMMENT ON COLUMN migrate.images.hash IS 'migrate.definitions.hash (written before the image; no foreign key, to keep recording cheap)';
 
 CREATE TABLE migrate.depends (
 	object bigint NOT NULL,

@@ -204,6 +204,27 @@ sub applied_sum {
 	return $n;
 }
 
+# statements and checks printed by migrate ("    -> " lines; the lines of a
+# multi-line statement continue with seven spaces)
+sub printed_statements {
+	my ($out) = @_;
+	my @l;
+	for my $line (split /\n/, $out) {
+		if ($line =~ /^    -> (.*)$/) {
+			push @l, $1;
+		}
+		elsif (@l && $line =~ /^       (.*)$/s) {
+			$l[-1] .= "\n$1";
+		}
+	}
+	return @l;
+}
+
+sub is_check_statement {
+	my ($s) = @_;
+	return $s =~ /^(SELECT |CREATE TEMPORARY TABLE `migrate_fit`|INSERT IGNORE INTO `migrate_fit`|DROP TEMPORARY)/;
+}
+
 # ---- assertions ------------------------------------------------------------
 
 our $current_test = '';

@@ -372,6 +372,41 @@ sub t_lost_connection {
 	ok($o !~ /CREATE TABLE t/, "the first statement is not run again", $o);
 }
 
+# the lock is checked before every statement: a migration that releases it
+# (as a killed or timed-out session would lose it) stops the run
+sub t_lock_lost {
+	my $dir = mkdir_migrations('1_a' => "CREATE TABLE t (id int);\nDO RELEASE_LOCK(CONCAT('migrate.', DATABASE()));\n"
+		. "CREATE TABLE u (id int);\n");
+	my $db = new_db('locklost');
+	my ($c, $o, $e) = migrate($db, $dir, 'apply');
+	is_eq($c, 2, "losing the lock ends the run with exit code 2");
+	like($e, qr/the migration lock "migrate\.\Q$db\E" is no longer held by this run/, "lost lock message");
+	ok($o !~ /CREATE TABLE u/, "the statement after it did not run", $o);
+	is_eq(join(',', map { "$_->[2]/$_->[3]" } revisions($db)), '2/3', "the statements before it are recorded");
+}
+
+# ---- baseline ----------------------------------------------------------------------
+
+sub t_baseline {
+	my $dir = mkdir_migrations('1_existing' => "CREATE TABLE legacy (id int);\n", '2_new' => "ALTER TABLE legacy ADD COLUMN x int;\n");
+	my $db = new_db('base');
+	sql($db, "CREATE TABLE legacy (id int)");
+	my ($c, $o, $e) = migrate($db, $dir, 'apply');
+	is_eq($c, 1, "a database with objects and no revisions is refused");
+	like($e, qr/not clean/, "not clean message");
+	($c, $o, $e) = migrate($db, $dir, 'apply', '--baseline', '1');
+	is_eq($c, 0, "apply with --baseline") or print $e;
+	like($o, qr/ALTER TABLE legacy ADD COLUMN x int/, "the version after the baseline runs");
+	($c, $o, $e) = migrate($db, $dir, 'down');
+	is_eq($c, 0, "revert the version after the baseline") or print "$o\n$e";
+	like(sql($db, "SHOW CREATE TABLE legacy"), qr/`id` int\(11\) DEFAULT NULL\n\)/, "legacy table as before");
+	($c, $o, $e) = migrate($db, $dir, 'down');
+	is_eq($c, 1, "the baseline cannot be reverted");
+	like($e, qr/cannot revert version 1: it is the baseline/, "baseline message");
+	ok(sql_value($db, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'legacy'"),
+		"the legacy table stays");
+}
+
 # ---- URL forms --------------------------------------------------------------------------
 
 sub t_urls {
@@ -392,6 +427,54 @@ sub t_urls {
 	like($e, qr/could not connect/, "unreachable server message");
 }
 
+# ---- --revisions-schema, set, tag ----------------------------------------------
+
+sub t_revisions_schema {
+	my $dir = mkdir_migrations('1_a' => "CREATE TABLE t (id int);\n", '2_b' => "ALTER TABLE t ADD COLUMN x int;\n");
+	my $db = new_db('rs');
+	my $book = "${db}_book";
+	push @main::created_dbs, $book;
+	my ($c, $o, $e) = migrate($db, $dir, 'apply', '--revisions-schema', $book);
+	is_eq($c, 0, "apply with --revisions-schema") or print $e;
+	is_eq(sql_value($db, "SELECT GROUP_CONCAT(TABLE_NAME) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()"),
+		't', "the target database holds only the migrated table");
+	is_eq(sql_value($book, "SELECT GROUP_CONCAT(version ORDER BY version) FROM migrate_revisions"), '1,2',
+		"revisions in the other database");
+	($c, $o, $e) = migrate($db, $dir, 'down', '--revisions-schema', $book);
+	is_eq($c, 0, "revert with --revisions-schema") or print "$o\n$e";
+	like(sql($db, "SHOW CREATE TABLE t"), qr/`id` int\(11\) DEFAULT NULL\n\)/, "column removed");
+	($c, $o, $e) = migrate($db, $dir, 'status');
+	like($o, qr/No migration applied yet|Pending Files:   2/, "without the flag the target database has no revisions");
+}
+
+sub t_set_and_tag {
+	my $dir = mkdir_migrations('1_a' => "CREATE TABLE t (id int);\n", '2_b' => "ALTER TABLE t ADD COLUMN x int;\n",
+		'3_c' => "ALTER TABLE t ADD COLUMN y int;\n");
+	my $db = new_db('tag');
+	my ($c, $o, $e) = migrate($db, $dir, 'apply', '1');
+	($c, $o, $e) = migrate($db, undef, 'tag', 'first');
+	is_eq($c, 0, "tag the first version") or print $e;
+	($c, $o, $e) = migrate($db, $dir, 'apply');
+	($c, $o, $e) = migrate($db, $dir, 'down', '--to-tag', 'first');
+	is_eq($c, 0, "down --to-tag") or print "$o\n$e";
+	is_eq(join(',', map { $_->[0] } revisions($db)), '1', "back at the tagged version");
+	($c, $o, $e) = migrate($db, $dir, 'down', '--to-tag', 'nosuchtag');
+	is_eq($c, 1, "unknown tag");
+	like($e, qr/tag "nosuchtag" does not exist/, "unknown tag message");
+
+	# set: versions marked by hand cannot be reverted by computation
+	sql($db, "ALTER TABLE t ADD COLUMN x int");
+	($c, $o, $e) = migrate($db, $dir, 'set', '2');
+	is_eq($c, 0, "set 2") or print $e;
+	is_eq(join(',', map { "$_->[0]:$_->[1]" } revisions($db)), '1:2,2:4', "version 2 marked as set by hand");
+	($c, $o, $e) = migrate($db, $dir, 'down');
+	is_eq($c, 1, "a version set by hand is not reverted");
+	like($e, qr/cannot revert version 2: it was marked as applied by "migrate set"/, "set-by-hand message");
+	($c, $o, $e) = migrate($db, $dir, 'apply');
+	is_eq($c, 0, "apply after set") or print $e;
+	like($o, qr/ADD COLUMN y/, "only version 3 runs");
+}
+
 sub scenario_tests {
 	return (
 		['seed: users and accounts', \&t_seed],
@@ -403,7 +486,11 @@ sub scenario_tests {
 		['objects made outside migrations, drift', \&t_outside_objects],
 		['lock held by another session', \&t_lock],
 		['lost connection', \&t_lost_connection],
+		['lock lost between statements', \&t_lock_lost],
+		['baseline', \&t_baseline],
 		['URL forms and connection errors', \&t_urls],
+		['--revisions-schema', \&t_revisions_schema],
+		['set and tag', \&t_set_and_tag],
 	);
 }
 

@@ -34,8 +34,8 @@ GetOptions('bin=s' => \$bin, 'dir=s' => \$dir, 'long' => \$long, 'seed=i' => \$s
 		   'histories=i' => \$nhist, 'steps=i' => \$nsteps)
   or die "usage: proptest.pl --bin MIGRATE --dir SCRATCH [--long] [--seed N]\n";
 die "--bin and --dir are required\n" unless $bin && $dir;
-$nhist //= $long ? 40 : 5;
-$nsteps //= $long ? 40 : 24;
+$nhist //= $long ? 20 : 5;
+$nsteps //= $long ? 36 : 24;
 
 # ------------------------------------------------------------------------
 # the model of a schema, and random valid changes to it
