@@ -30,12 +30,26 @@ SELECT 'apply_file' AS fn, ok, applied, total, failed_index, error, sqlstate, fa
 		E'CREATE TABLE sec_t (a integer, b text DEFAULT lower(\'X\'));\nCREATE INDEX sec_t_b ON sec_t (b);\n',
 		ARRAY['CREATE TABLE sec_t (a integer, b text DEFAULT lower(''X''));',
 			'CREATE INDEX sec_t_b ON sec_t (b);'],
-		ARRAY['SELECT true;'], ARRAY['DROP TABLE sec_t;'], 0, 'file', 'public', '1.0');
+		ARRAY['SELECT true;'], NULL, 0, 'file', 'public', '1.0');
 -- fn: public.migrate_tag(text)
 SELECT 'migrate_tag' AS fn, public.migrate_tag('sec-tag');
 -- fn: public.migrate_object_state(text,text,text)
 SELECT 'migrate_object_state' AS fn, public.migrate_object_state('table', 'public.sec_t') IS NOT NULL AS found,
 	public.migrate_object_state('table', 'public.sec_t', '900') IS NOT NULL AS at_900;
+-- the revert of version 900, computed (the file has no down section), then
+-- the same file applied again
+-- fn: public.migrate_plan(integer,text,text)
+SELECT 'migrate_plan' AS fn, version, step, kind, statement FROM public.migrate_plan(1) ORDER BY step;
+-- fn: public.migrate_down(integer,text,text,boolean,text[],boolean,text)
+SELECT 'migrate_down' AS fn, version, step, kind, statement, result FROM public.migrate_down(1) ORDER BY step;
+SELECT 'after_down' AS fn, pg_catalog.to_regclass('public.sec_t') IS NULL AS gone, pg_catalog.count(*) AS revisions
+	FROM migrate.list_revisions();
+SELECT 'apply_file' AS fn, ok, applied, total, failed_index, error, sqlstate, failed_check
+	FROM migrate.apply_file('900', 'sec file', 'h1:c2VjdXJpdHkgdGVzdCBmaWxlIGhhc2ggdmFsdWUgeHg=',
+		E'CREATE TABLE sec_t (a integer, b text DEFAULT lower(\'X\'));\nCREATE INDEX sec_t_b ON sec_t (b);\n',
+		ARRAY['CREATE TABLE sec_t (a integer, b text DEFAULT lower(''X''));',
+			'CREATE INDEX sec_t_b ON sec_t (b);'],
+		ARRAY['SELECT true;'], NULL, 0, 'file', 'public', '1.0');
 -- fn: migrate.begin_file(text,text,text,text,text[],text[],text[],integer,text,text)
 SELECT 'begin_file' AS fn, ok, failed_check, error, sqlstate
 	FROM migrate.begin_file('901', 'sec none', 'h1:c2VjdXJpdHkgdGVzdCBub25lIGZpbGUgaGFzaCB2YWx1ZXg=',
