@@ -113,7 +113,13 @@ sub make_template
 	my ($node, $template) = @_;
 	sql($node, 'postgres', "CREATE DATABASE \"$template\"");
 	sql($node, $template, 'CREATE EXTENSION migrate');
-	sql($node, $template, <<'SQL');
+	reset_sequences($node, $template);
+}
+
+sub reset_sequences
+{
+	my ($node, $db) = @_;
+	sql($node, $db, <<'SQL');
 DO $$
 DECLARE
 	r record;
@@ -362,7 +368,9 @@ sub try_point
 	$h->finish;
 	my ($fp2) = fingerprint($node, $db);
 	my $revs2 = revisions($node, $db);
-	my $complete = revisions_agree($revs2, version_of($files->[-1][0]) . ":" . scalar(@{ $files->[-1][1] }), $files);
+	my $final_label = $a{final_label}
+	  // version_of($files->[-1][0]) . ":" . scalar(@{ $files->[-1][1] });
+	my $complete = revisions_agree($revs2, $final_label, $files);
 	if (exit_code($h) == 0 && $fp2 eq $final && $complete)
 	{
 		$figures{converged}++;
@@ -428,7 +436,7 @@ sub run_apply_scenarios
 		all  => [ [@$common], [ 'apply', '--tx-mode', 'all' ] ],
 		none => [ [@$common], [ 'apply', '--tx-mode', 'none' ] ],
 	);
-	my $want = $ENV{CRASH_POINTS} // 12;
+	my $want = $ENV{CRASH_POINTS} // 10;
 	# the states of the longest fixture cover those of the shorter one
 	my ($refs, $final_all) = references($node, 'tmpl', [ @$common, @$none_file ]);
 	my $final_common;
@@ -452,6 +460,52 @@ sub run_apply_scenarios
 			try_point(name => $name, node => $node, template => 'tmpl', dir => $dir, args => $args,
 				point => $p, refs => $refs, final => $final, files => $files, how => $how);
 		}
+	}
+	$node->stop;
+}
+
+# Run "migrate down --to-version V" killed at its statement boundaries: the
+# fixture is applied to a template first; every state after recovery must
+# be the applied one or the target one (the revert is one transaction), and
+# the same command again must reach the target.
+sub run_revert_scenario
+{
+	my ($cluster, $target) = @_;
+	my $node = new_node($cluster);
+	my $tmp = PostgreSQL::Test::Utils::tempdir();
+	make_template($node, 'tmpl');
+	my ($common) = apply_files();
+	my $dir = "$tmp/revert";
+	write_dir($dir, $common);
+	my ($refs) = references($node, 'tmpl', $common);
+	sql($node, 'postgres', 'CREATE DATABASE applied TEMPLATE tmpl');
+	my ($h, $out, $err) = run_client($node, 'applied', $dir);
+	$h->finish;
+	die "applying the fixture failed: $$err" if exit_code($h) != 0;
+	reset_sequences($node, 'applied');
+	my $target_label;
+	for my $f (@$common)
+	{
+		$target_label = version_of($f->[0]) . ':' . scalar(@{ $f->[1] }) if version_of($f->[0]) eq $target;
+	}
+	my $final;
+	for my $fp (keys %$refs)
+	{
+		$final = $fp if grep { $_ eq $target_label } @{ $refs->{$fp} };
+	}
+	# the fixture's data goes with the columns and tables the revert drops
+	my $args = [ 'down', '--to-version', $target, '--allow-loss', 'public.users.email',
+		'--allow-loss', 'public.posts' ];
+	my $n = count_points($node, 'applied', $dir, $args);
+	ok($n > 0, "revert: down --to-version $target executes $n statements (kill points)");
+	my $want = $ENV{CRASH_POINTS} // 10;
+	my $i = 0;
+	for my $p (choose_points($n, $want))
+	{
+		my $how = ($i++ % 4 == 3) ? 'immediate' : 'kill';
+		try_point(name => 'revert', node => $node, template => 'applied', dir => $dir, args => $args,
+			point => $p, refs => $refs, final => $final, files => $common, how => $how,
+			final_label => $target_label);
 	}
 	$node->stop;
 }
