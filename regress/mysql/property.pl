@@ -479,7 +479,7 @@ sub generate_history {
 # ---- the test ---------------------------------------------------------------------
 
 sub t_property {
-	my $nhist = $LONG ? 20 : 3;
+	my $nhist = $LONG ? 20 : 2;
 	my $nver = $LONG ? 30 : 12;
 	my $seed0 = $ENV{MIGRATE_MYSQL_SEED} // 1234;
 	my ($histories, $versions_checked, $statements) = (0, 0, 0);
