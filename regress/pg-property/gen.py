@@ -73,6 +73,7 @@ class Table:
         self.parent = None        # partition of
         self.bound = None
         self.seqs = []            # owned sequences (serial)
+        self.unlogged = False
 
     @property
     def q(self):
@@ -461,7 +462,7 @@ class Gen:
     def op_fk(self):
         ref = self.pick_table(lambda t: t.pkcols == ["id"] and not t.parent and not t.partitioned)
         t = self.pick_table(lambda t: not t.parent and not t.partitioned)
-        if not ref or not t:
+        if not ref or not t or (ref.unlogged and not t.unlogged):
             return None
         refid = ref.col("id")
         c = Col(self.m.name("fk"), refid.typ)
@@ -752,7 +753,8 @@ class Gen:
                             and not any(k == "f" for k, _, _ in t.cons.values()))
         if not t:
             return None
-        return [f"ALTER TABLE {t.q} SET {self.r.choice(['UNLOGGED', 'LOGGED'])};"]
+        t.unlogged = self.r.random() < 0.6
+        return [f"ALTER TABLE {t.q} SET {'UNLOGGED' if t.unlogged else 'LOGGED'};"]
 
     def op_set_schema(self):
         if len(self.m.schemas) < 2:
