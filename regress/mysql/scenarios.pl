@@ -58,6 +58,10 @@ sub t_seed {
 	is_eq(dump_schema($db), $expected, "schema back at the first version");
 	is_eq(join(',', map { "$_->[0]:$_->[2]/$_->[3]" } revisions($db)), '20240327000000:2/2', "revisions at the first version");
 
+	($c, $o, $e) = migrate($db, $dir, 'down', '--plan-hash', 'abc');
+	is_eq($c, 1, "--plan-hash is refused");
+	like($e, qr/--plan-hash is not supported on MySQL/, "--plan-hash message");
+
 	# and forward again
 	($c, $o, $e) = migrate($db, $dir, 'apply');
 	is_eq($c, 0, "apply again after the revert") or print $e;
@@ -139,6 +143,14 @@ my @kinds = (
 		"CREATE PROCEDURE p1(IN x int) SELECT x + 1;\nCREATE FUNCTION f1(x int) RETURNS int DETERMINISTIC RETURN x * 2;\n"],
 	['routine replace', $T . "CREATE FUNCTION f1(x int) RETURNS int DETERMINISTIC RETURN x * 2;\n",
 		"DROP FUNCTION f1;\nCREATE FUNCTION f1(x int, y int) RETURNS bigint DETERMINISTIC RETURN x * y;\n"],
+	['compound routine and trigger bodies', $T,
+		"DELIMITER //\nCREATE PROCEDURE p2(IN n int)\nBEGIN\n  DECLARE i int DEFAULT 0;\n  WHILE i < n DO\n    SET i = i + 1;\n  END WHILE;\n  SELECT i;\nEND//\n"
+		. "CREATE TRIGGER t_bu BEFORE UPDATE ON t FOR EACH ROW\nBEGIN\n  IF NEW.a < 0 THEN\n    SET NEW.a = 0;\n  END IF;\nEND//\nDELIMITER ;\n"],
+	['identifiers that need quoting', "CREATE TABLE `we``ird` (`co``l` int, `\xc3\xbcber` varchar(5), `select` int);\n",
+		"ALTER TABLE `we``ird` RENAME COLUMN `co``l` TO `c``2`, ADD KEY `k``1` (`\xc3\xbcber`), ADD COLUMN `n\xc3\xa4me` int;\n"
+		. "RENAME TABLE `we``ird` TO `str\xc3\xa4nge``name`;\n",
+		data => "INSERT INTO `we``ird` VALUES (1, 'a', 2)", query => "SELECT * FROM `we``ird`",
+		cleanup => "DELETE FROM `str\xc3\xa4nge``name`"],
 	['several changes in one statement', $T,
 		"ALTER TABLE t ADD COLUMN d int AFTER id, DROP COLUMN c, MODIFY b varchar(40) NOT NULL DEFAULT '', ADD KEY kd (d), COMMENT 'multi';\n"],
 );
