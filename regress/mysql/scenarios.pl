@@ -358,6 +358,35 @@ sub t_lock {
 	is_eq($c, 0, "applies once the lock is free") or print $e;
 }
 
+# ---- concurrent runners: exactly one applies -------------------------------------
+
+sub t_concurrent {
+	my $dir = mkdir_migrations('1_a' => "CREATE TABLE t (id int);\nDO SLEEP(1);\nALTER TABLE t ADD COLUMN x int;\n");
+	my $db = new_db('conc');
+	my @pids;
+	for my $i (1 .. 4) {
+		my $pid = fork();
+		if ($pid == 0) {
+			my ($c, $o, $e) = migrate($db, $dir, 'apply', '--lock-timeout', '20s');
+			write_file("$TMP/conc-$db-$i.out", "$c\n$o");
+			exit 0;
+		}
+		push @pids, $pid;
+	}
+	waitpid($_, 0) for @pids;
+	my ($ran, $nothing, $bad) = (0, 0, 0);
+	for my $i (1 .. 4) {
+		open my $fh, '<', "$TMP/conc-$db-$i.out" or die;
+		local $/;
+		my $r = <$fh>;
+		if ($r =~ /^0\n/ && $r =~ /CREATE TABLE t/) { $ran++ }
+		elsif ($r =~ /^0\n/ && $r =~ /No migration files to execute/) { $nothing++ }
+		else { $bad++ }
+	}
+	is_eq("$ran/$nothing/$bad", "1/3/0", "one runner applies, the others find nothing to do");
+	is_eq(join(',', map { "$_->[0]:$_->[2]/$_->[3]" } revisions($db)), '1:3/3', "one complete revision");
+}
+
 # ---- lost connection -------------------------------------------------------------------
 
 sub t_lost_connection {
@@ -497,6 +526,7 @@ sub scenario_tests {
 		['hand-written down', \&t_handwritten_down],
 		['objects made outside migrations, drift', \&t_outside_objects],
 		['lock held by another session', \&t_lock],
+		['concurrent runners', \&t_concurrent],
 		['lost connection', \&t_lost_connection],
 		['lock lost between statements', \&t_lock_lost],
 		['baseline', \&t_baseline],
