@@ -190,8 +190,6 @@ my_connect(Driver *d)
 		log_error_detail("The driver needs MySQL 8.0 or later.");
 		return DRV_ERROR;
 	}
-	if (my_exec(st, "SET SESSION group_concat_max_len = 4294967295", NULL) != DRV_OK)
-		return DRV_ERROR;
 	if (my_query_str(st, "SELECT @@SESSION.sql_mode", &st->saved_sql_mode) != DRV_OK)
 		return DRV_ERROR;
 	return DRV_OK;
