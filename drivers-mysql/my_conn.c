@@ -515,7 +515,9 @@ my_lock(Driver *d, int timeout_ms)
 		describe_holder(st);
 		log_error_hint("Wait for the other run to finish, or give a longer --lock-timeout (this run waited %d ms).",
 					   timeout_ms);
-		return DRV_LOCKED;
+		/* the whole story is told: DRV_ERROR rather than DRV_LOCKED, whose
+		 * generic message the client core would add */
+		return DRV_ERROR;
 	}
 	st->locked = true;
 	return DRV_OK;
