@@ -584,6 +584,10 @@ check_runner(Driver *d)
 	return DRV_ERROR;
 }
 
+/* the advisory lock CREATE EXTENSION runs under ("migr", "crea") */
+#define CREATE_LOCK_KEY1	0x6d696772
+#define CREATE_LOCK_KEY2	0x63726561
+
 static int
 create_extension(Driver *d)
 {
@@ -634,10 +638,24 @@ create_extension(Driver *d)
 		log_error("could not quote schema name \"%s\": %s", s->target_schema, PQerrorMessage(s->conn));
 		return DRV_ERROR;
 	}
-	sql = xasprintf("CREATE EXTENSION IF NOT EXISTS migrate SCHEMA %s", schema);
+	/*
+	 * Runners that start together on a database without the extension all
+	 * get here: IF NOT EXISTS does not stop two concurrent CREATE EXTENSIONs
+	 * (the second fails on pg_extension's unique index).  A transaction lock
+	 * makes them take turns, and each one's CREATE EXTENSION then sees what
+	 * the one before it committed.
+	 */
+	sql = xasprintf("BEGIN;"
+					" SET LOCAL client_min_messages = warning;"
+					" SELECT pg_catalog.pg_advisory_xact_lock(%d, %d);"
+					" CREATE EXTENSION IF NOT EXISTS migrate SCHEMA %s;"
+					" COMMIT",
+					CREATE_LOCK_KEY1, CREATE_LOCK_KEY2, schema);
 	PQfreemem(schema);
 	rc = pg_do(d, sql, 0, NULL);
 	free(sql);
+	if (rc == DRV_ERROR)
+		(void) pg_do(d, "ROLLBACK", 0, NULL);
 	if (rc == DRV_OK)
 		log_info("created the migrate extension in database \"%s\"", s->dbname);
 	return rc;
