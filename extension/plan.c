@@ -1744,6 +1744,18 @@ phase_reconcile(Planner *p, bool execute)
 		}
 		diff_create(p, o);
 	}
+	/* columns a partition inherits, made with it or with the parent's column */
+	foreach(lc, p->seg->order)
+	{
+		RObj	   *o = lfirst(lc);
+		RObj	   *par;
+
+		if (!o->created || !is_kind(o, "table column") || !diff_is_derived(o, o->target))
+			continue;
+		par = plan_parent(p, o);
+		if (o->live_img == NULL || (par != NULL && par->created))
+			diff_derived_column_created(p, o);
+	}
 	mark_ready(p);
 	/* phase 4: drops of what did not exist at the boundary */
 	p->phase = 4;

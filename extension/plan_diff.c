@@ -28,6 +28,7 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
@@ -36,6 +37,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
+#include "image.h"
 #include "revert.h"
 
 /* priorities of phase 3 and 4 */
@@ -832,6 +834,59 @@ cmp_position(const ListCell *a, const ListCell *b)
 	return px < py ? -1 : px > py ? 1 : 0;
 }
 
+/*
+ * RESET the live options that are not the target's (all of them) and SET
+ * the target's: "<prefix> RESET (...)", "<prefix> SET (...)".
+ */
+static void
+options_steps(Planner *p, RObj *o, const char *prefix, Jsonb *l, Jsonb *t, bool as_decoration)
+{
+	List	   *lo = l ? img_strings(l, "options") : NIL;
+	List	   *to = img_strings(t, "options");
+	ListCell   *lc;
+	StringInfoData reset;
+
+	initStringInfo(&reset);
+	foreach(lc, lo)
+	{
+		char	   *opt = lfirst(lc);
+		char	   *eq = strchr(opt, '=');
+
+		appendStringInfo(&reset, "%s%s", reset.len ? ", " : "",
+						 eq ? pnstrdup(opt, eq - opt) : opt);
+	}
+	if (reset.len)
+	{
+		char	   *sql = psprintf("%s RESET (%s)", prefix, reset.data);
+
+		if (as_decoration)
+			decoration(p, o, sql);
+		else
+			plan_step(p, P_TABLE, o, sql);
+	}
+	if (to != NIL)
+	{
+		StringInfoData set;
+		char	   *sql;
+
+		initStringInfo(&set);
+		foreach(lc, to)
+		{
+			char	   *opt = lfirst(lc);
+			char	   *eq = strchr(opt, '=');
+
+			appendStringInfo(&set, "%s%s = %s", set.len ? ", " : "",
+							 eq ? pnstrdup(opt, eq - opt) : opt,
+							 eq ? quote_literal_cstr(eq + 1) : "true");
+		}
+		sql = psprintf("%s SET (%s)", prefix, set.data);
+		if (as_decoration)
+			decoration(p, o, sql);
+		else
+			plan_step(p, P_TABLE, o, sql);
+	}
+}
+
 /* storage, compression, statistics, options and comment of a new column */
 static void
 column_extras(Planner *p, RObj *col, Jsonb *live)
@@ -850,6 +905,8 @@ column_extras(Planner *p, RObj *col, Jsonb *live)
 	if (!img_same(t, live, "statistics"))
 		decoration(p, col, psprintf("ALTER TABLE %s ALTER COLUMN %s SET STATISTICS " INT64_FORMAT,
 									table, name, img_int(t, "statistics", -1)));
+	if (!img_same(t, live, "options"))
+		options_steps(p, col, psprintf("ALTER TABLE %s ALTER COLUMN %s", table, name), live, t, true);
 	if (!img_same(t, live, "comment"))
 		decoration(p, col, ddl_comment(col, t, img_text(t, "comment")));
 	if (!img_same(img_normalize(t), live ? img_normalize(live) : NULL, "acl"))
@@ -978,6 +1035,69 @@ create_column(Planner *p, RObj *o)
 		plan_note(p, o, "column %s comes back without its old data, as the last column of %s",
 				  o->identity, img_text(t, "table"));
 	column_extras(p, o, NULL);
+}
+
+/*
+ * A column a partition inherits comes into existence with the partition,
+ * or with its parent's column: NOT NULL, default, storage and compression
+ * as the parent's column has them then, and no statistics, options,
+ * comment or privileges of its own.  Give it the target's; run after the
+ * parent's column is right.
+ */
+void
+diff_derived_column_created(Planner *p, RObj *o)
+{
+	static const char *const own[] = {"comment", "acl", "statistics", "options"};
+	RObj	   *table = plan_parent(p, o);
+	Jsonb	   *t = o->target;
+	char	   *of = table && table->target ? img_text(table->target, "partition_of") : NULL;
+	char	   *name = img_text(t, "name");
+	char	   *qt = img_text(t, "table");
+	char	   *qn = pstrdup(quote_identifier(name));
+	RObj	   *pc = NULL;
+	Jsonb	   *base = NULL;
+	ListCell   *lc;
+
+	if (of == NULL)
+		return;
+	foreach(lc, p->seg->order)
+	{
+		RObj	   *c = lfirst(lc);
+
+		if (is_kind(c, "table column") && c->target != NULL &&
+			streq(img_text(c->target, "table"), of) && streq(img_text(c->target, "name"), name))
+			pc = c;
+	}
+	if (pc != NULL)
+		base = pc->target;
+	else
+	{
+		Oid			relid = relation_by_name(of);
+		AttrNumber	attnum = OidIsValid(relid) ? get_attnum(relid, name) : InvalidAttrNumber;
+
+		if (attnum != InvalidAttrNumber)
+		{
+			ObjectAddress addr;
+
+			ObjectAddressSubSet(addr, RelationRelationId, relid, attnum);
+			base = migrate_image_object(&addr);
+		}
+	}
+	if (base == NULL)
+		return;
+	base = img_without(base, own, lengthof(own));
+	if (img_bool(t, "not_null") != img_bool(base, "not_null"))
+		plan_step(p, P_COLUMN + C_NOT_NULL, o,
+				  psprintf("ALTER TABLE %s ALTER COLUMN %s %s NOT NULL", qt, qn,
+						   img_bool(t, "not_null") ? "SET" : "DROP"));
+	if (!img_same(t, base, "default"))
+		plan_step(p, P_COLUMN + C_SET_DEFAULT, o, img_is_null(t, "default")
+				  ? psprintf("ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT", qt, qn)
+				  : psprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s", qt, qn,
+							 img_text(t, "default")));
+	column_extras(p, o, base);
+	if (pc != NULL && pc->last != NULL && o->first != NULL)
+		plan_after(o->first, pc->last);
 }
 
 static void
@@ -1450,40 +1570,7 @@ diff_table(Planner *p, RObj *o)
 		plan_step(p, P_TABLE, o, psprintf("ALTER TABLE %s SET TABLESPACE %s", q,
 										  (v = img_text(t, "tablespace")) ? quote_identifier(v) : "pg_default"));
 	if (!img_same(t, l, "options"))
-	{
-		List	   *lo = img_strings(l, "options");
-		List	   *to = img_strings(t, "options");
-		ListCell   *lc;
-		StringInfoData reset;
-
-		initStringInfo(&reset);
-		foreach(lc, lo)
-		{
-			char	   *opt = lfirst(lc);
-			char	   *eq = strchr(opt, '=');
-
-			appendStringInfo(&reset, "%s%s", reset.len ? ", " : "",
-							 eq ? pnstrdup(opt, eq - opt) : opt);
-		}
-		if (reset.len)
-			plan_step(p, P_TABLE, o, psprintf("ALTER TABLE %s RESET (%s)", q, reset.data));
-		if (to != NIL)
-		{
-			StringInfoData set;
-
-			initStringInfo(&set);
-			foreach(lc, to)
-			{
-				char	   *opt = lfirst(lc);
-				char	   *eq = strchr(opt, '=');
-
-				appendStringInfo(&set, "%s%s = %s", set.len ? ", " : "",
-								 eq ? pnstrdup(opt, eq - opt) : opt,
-								 eq ? quote_literal_cstr(eq + 1) : "true");
-			}
-			plan_step(p, P_TABLE, o, psprintf("ALTER TABLE %s SET (%s)", q, set.data));
-		}
-	}
+		options_steps(p, o, psprintf("ALTER TABLE %s", q), l, t, false);
 	if (!img_same(t, l, "replica_identity") && !streq(img_text(t, "replica_identity"), "index"))
 		decoration(p, o, psprintf("ALTER TABLE %s REPLICA IDENTITY %s", q,
 								  streq(img_text(t, "replica_identity"), "full") ? "FULL" :

@@ -215,7 +215,7 @@ cmp_str_cells(const ListCell *a, const ListCell *b)
 
 
 /* a copy of the top-level object without the given keys */
-static Jsonb *
+Jsonb *
 img_without(Jsonb *img, const char *const *keys, int nkeys)
 {
 	JsonbIterator *it = JsonbIteratorInit(&img->root);
@@ -470,7 +470,7 @@ qualified_name_list(const char *s)
 }
 
 /* relation named by a qualified, quoted name; InvalidOid when none */
-static Oid
+Oid
 relation_by_name(const char *qualified)
 {
 	List	   *names;

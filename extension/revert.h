@@ -251,6 +251,7 @@ extern bool plan_expr_volatile(const char *expr, bool mutable_too);
 /* ---- plan_diff.c ---- */
 extern void diff_object(Planner *p, RObj *o);
 extern void diff_create(Planner *p, RObj *o);
+extern void diff_derived_column_created(Planner *p, RObj *o);
 extern Step *diff_drop(Planner *p, RObj *o, int prio, bool with_check);
 extern bool diff_is_derived(RObj *o, Jsonb *img);
 extern bool diff_needs_park(RObj *o);
@@ -292,6 +293,8 @@ extern bool img_equal(Jsonb *a, Jsonb *b);
 extern Jsonb *img_normalize(Jsonb *img);
 extern List *img_acl_items(Jsonb *img);
 extern Jsonb *img_without_acl(Jsonb *img);
+extern Jsonb *img_without(Jsonb *img, const char *const *keys, int nkeys);
+extern Oid	relation_by_name(const char *qualified);
 extern char *img_differences(Jsonb *expected, Jsonb *found);
 extern char *img_qualified(Jsonb *j);
 extern bool img_resolve(const char *kind, Jsonb *img, ObjectAddress *out);

@@ -78,6 +78,25 @@ SELECT kind, statement FROM down() WHERE kind IN ('check', 'statement');
 SELECT * FROM down(dry_run => true);
 DELETE FROM app.events;
 
+-- Columns a partition inherits: what is their own (NOT NULL, default,
+-- statistics, comment) comes back with a column re-added to the
+-- partitioned table, and with a re-created partition.
+SELECT apply('4', 'ALTER TABLE app.events ADD COLUMN note text',
+	'COMMENT ON COLUMN app.events_0.v IS ''v of the first partition''',
+	'ALTER TABLE app.events_0 ALTER COLUMN v SET DEFAULT ''none''',
+	'ALTER TABLE app.events_0 ALTER COLUMN v SET NOT NULL',
+	'ALTER TABLE app.events_0 ALTER COLUMN note SET STATISTICS 300',
+	'COMMENT ON COLUMN app.events_0.note IS ''a note''');
+SELECT apply('5', 'ALTER TABLE app.events DROP COLUMN note');
+SELECT kind, statement FROM down() WHERE kind IN ('note', 'statement', 'verify');
+SELECT apply('5', 'DROP TABLE app.events_0');
+SELECT kind, statement FROM down() WHERE kind IN ('note', 'statement', 'verify');
+SELECT attname, attnotnull, pg_get_expr(adbin, adrelid) AS default, attstattarget,
+       col_description(attrelid, attnum) AS comment
+  FROM pg_attribute LEFT JOIN pg_attrdef ON adrelid = attrelid AND adnum = attnum
+ WHERE attrelid = 'app.events_0'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attname;
+SELECT kind, statement FROM down() WHERE kind = 'statement';
+
 -- Sequences: options, ownership, and a sequence that goes (its value noted).
 SELECT apply('4', 'CREATE SEQUENCE app.counter START WITH 10', 'ALTER SEQUENCE app.counter OWNED BY app.a.x');
 SELECT nextval('app.counter');
