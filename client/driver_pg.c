@@ -1534,6 +1534,7 @@ down_report(Reporter *r, DownRow *rows, int n, bool ran, bool check_failed,
 					nversions;
 		int64_t		elapsed = 0;
 		bool		any = false;
+		bool		seg_failed = false;
 
 		if (strcmp(rows[k].kind, "verify") != 0)
 			continue;
@@ -1562,6 +1563,7 @@ down_report(Reporter *r, DownRow *rows, int n, bool ran, bool check_failed,
 				if (rows[j].result && strncmp(rows[j].result, "failed", 6) == 0)
 				{
 					report_check_failed(r, rows[j].statement, rows[j].result + 8);
+					seg_failed = true;
 					continue;
 				}
 				report_check(r, rows[j].statement);
@@ -1578,7 +1580,8 @@ down_report(Reporter *r, DownRow *rows, int n, bool ran, bool check_failed,
 		/* notes and statements */
 		title = xasprintf("reverting version%s %s", nversions > 1 ? "s" : "", label);
 		report_group(r, title);
-		report_group_versions(r, nversions);
+		/* a dry run shows what a failed check stops: its versions count once, as failed */
+		report_group_versions(r, seg_failed ? 0 : nversions);
 		free(title);
 		elapsed = 0;
 		for (j = seg_start; j < k; j++)
