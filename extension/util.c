@@ -342,6 +342,14 @@ migrate_become_owner(OwnerSwitch *s)
 							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 	(void) set_config_option("enable_mergejoin", "off", PGC_USERSET,
 							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+
+	/*
+	 * The disabled plan types make a plan that still needs one (a scan of
+	 * the one-row lock_holder table) look enormously expensive, which
+	 * would have the server JIT-compile a query that reads a few rows.
+	 */
+	(void) set_config_option("jit", "off", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 }
 
 void
