@@ -323,7 +323,18 @@ book_open(BookRel *b, const char *table)
 	b->slot = ExecInitExtraTupleSlot(b->estate, desc, &TTSOpsVirtual);
 	b->idseq = InvalidOid;
 	if (desc->natts > 0 && TupleDescAttr(desc, 0)->attidentity)
-		b->idseq = getIdentitySequence(RelationGetRelid(b->rel), 1, false);
+	{
+		/*
+		 * The install script names the identity sequences <table>_id_seq
+		 * (pg_extension_config_dump lists them so); finding one by name
+		 * is a syscache probe, where getIdentitySequence() scans pg_depend.
+		 */
+		char	   *seqname = psprintf("%s_%s_seq", table,
+									   NameStr(TupleDescAttr(desc, 0)->attname));
+
+		b->idseq = book_relid(seqname);
+		pfree(seqname);
+	}
 	AfterTriggerBeginQuery();
 }
 
