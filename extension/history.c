@@ -589,8 +589,8 @@ ensure_unit(void)
 
 /*
  * The journal: touches of the running unit not yet written.  An event
- * trigger only appends to it (reading pg_event_trigger_ddl_commands() is
- * its one query); the journal is written in one batch when the unit ends,
+ * trigger only appends to it (it reads pg_event_trigger_ddl_commands()
+ * and runs no query); the journal is written in one batch when the unit ends,
  * or before a drop is recorded (which needs the registry current).  Each
  * entry remembers the subtransaction it was recorded in, so that a rolled
  * back subtransaction (a savepoint, an exception block) takes its touches

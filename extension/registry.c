@@ -3,10 +3,14 @@
  * registry.c
  *	  Batched access to the object registry (see registry.h).
  *
- * One unit of history touches and images tens of objects; asking the
- * registry about each one separately costs an executor start per query.
- * A batch resolves them all with one lookup, one insert and, when needed,
- * one update of parents and one of identities.
+ * One unit of history touches and images tens of objects.  A batch
+ * resolves them together: parents are added first, every address is
+ * looked up with one probe of the partial unique index on live rows
+ * (objects_live_key), and the missing rows are written directly (util.h),
+ * parents before their sub-objects, their ids drawn from the table's
+ * identity in the order the rows are written.  The rare corrections (an
+ * OID reused by an object of another kind, a renamed object) are SPI
+ * statements run as the extension owner.
  *
  * Copyright (c) 2026, migrate developers
  *
