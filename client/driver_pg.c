@@ -597,6 +597,10 @@ check_runner(Driver *d)
 	return DRV_ERROR;
 }
 
+/* the advisory lock CREATE EXTENSION runs under ("migr", "crea") */
+#define CREATE_LOCK_KEY1	0x6d696772
+#define CREATE_LOCK_KEY2	0x63726561
+
 static int
 create_extension(Driver *d)
 {
@@ -647,10 +651,24 @@ create_extension(Driver *d)
 		log_error("could not quote schema name \"%s\": %s", s->target_schema, PQerrorMessage(s->conn));
 		return DRV_ERROR;
 	}
-	sql = xasprintf("CREATE EXTENSION IF NOT EXISTS migrate SCHEMA %s", schema);
+	/*
+	 * Runners that start together on a database without the extension all
+	 * get here: IF NOT EXISTS does not stop two concurrent CREATE EXTENSIONs
+	 * (the second fails on pg_extension's unique index).  A transaction lock
+	 * makes them take turns, and each one's CREATE EXTENSION then sees what
+	 * the one before it committed.
+	 */
+	sql = xasprintf("BEGIN;"
+					" SET LOCAL client_min_messages = warning;"
+					" SELECT pg_catalog.pg_advisory_xact_lock(%d, %d);"
+					" CREATE EXTENSION IF NOT EXISTS migrate SCHEMA %s;"
+					" COMMIT",
+					CREATE_LOCK_KEY1, CREATE_LOCK_KEY2, schema);
 	PQfreemem(schema);
 	rc = pg_do(d, sql, 0, NULL);
 	free(sql);
+	if (rc == DRV_ERROR)
+		(void) pg_do(d, "ROLLBACK", 0, NULL);
 	if (rc == DRV_OK)
 		log_info("created the migrate extension in database \"%s\"", s->dbname);
 	return rc;
@@ -1450,9 +1468,264 @@ names_array(char **names, int n)
 
 /*
  * down: the revert is computed and run by the extension's migrate_down(),
- * in this session's transaction.  Its rows (version, step, kind,
- * statement, result, duration) are reported in groups per version.
+ * in one transaction of this session, under the runner's search_path (a
+ * hand-written down section uses it; the plan itself qualifies every
+ * name).  Its rows (version, kind, statement, result, duration) end each
+ * segment with a "verify" row whose version lists the versions the segment
+ * reverted, and the call with a "plan" row (the version left current and
+ * the plan's hash).  They are reported in the reference shape: per
+ * segment, "checks before reverting version(s) ..." with the checks and
+ * "reverting version(s) ..." with notes and statements.
+ *
+ * A revert that fails raises an error and changes nothing; the plan is then
+ * asked for with migrate_plan() (nothing runs) and reported up to the
+ * check or statement the error names.
  */
+typedef struct DownRow
+{
+	const char *version;
+	const char *kind;
+	const char *statement;
+	const char *result;
+	int64_t		duration_ns;
+} DownRow;
+
+/* "00:00:00.001234" (interval) -> nanoseconds */
+static int64_t
+interval_ns(const char *s)
+{
+	int			h = 0,
+				m = 0;
+	double		sec = 0;
+
+	if (s == NULL || sscanf(s, "%d:%d:%lf", &h, &m, &sec) != 3)
+		return 0;
+	return ((int64_t) h * 3600 + m * 60) * 1000000000LL + (int64_t) (sec * 1e9);
+}
+
+static DownRow *
+down_rows(PGresult *res, int *n)
+{
+	DownRow    *rows = xcalloc(PQntuples(res) + 1, sizeof(DownRow));
+	int			k;
+
+	for (k = 0; k < PQntuples(res); k++)
+	{
+		rows[k].version = PQgetisnull(res, k, 0) ? NULL : PQgetvalue(res, k, 0);
+		rows[k].kind = PQgetvalue(res, k, 1);
+		rows[k].statement = PQgetisnull(res, k, 2) ? NULL : PQgetvalue(res, k, 2);
+		rows[k].result = PQgetisnull(res, k, 3) ? NULL : PQgetvalue(res, k, 3);
+		rows[k].duration_ns = PQgetisnull(res, k, 4) ? -1 : interval_ns(PQgetvalue(res, k, 4));
+	}
+	*n = k;
+	return rows;
+}
+
+static int
+count_versions(const char *list)
+{
+	int			n = list && list[0] ? 1 : 0;
+
+	for (; list && *list; list++)
+		if (*list == ',')
+			n++;
+	return n;
+}
+
+/* first version of "3, 2" */
+static char *
+first_version(const char *list)
+{
+	const char *comma = strchr(list, ',');
+
+	return comma ? xasprintf("%.*s", (int) (comma - list), list) : xstrdup(list);
+}
+
+/*
+ * Report rows.  When the revert failed, fail_sql names the check or
+ * statement the error came from (NULL: unknown) and fail_msg the error;
+ * reporting stops there.
+ */
+static void
+down_report(Reporter *r, DownRow *rows, int n, bool ran, bool check_failed,
+			const char *fail_sql, const char *fail_msg)
+{
+	const char *target = NULL;
+	char	   *current = NULL;
+	int			total = 0;
+	int			k,
+				seg_start = 0;
+	bool		stopped = false;
+
+	for (k = 0; k < n; k++)
+	{
+		if (strcmp(rows[k].kind, "verify") == 0 && rows[k].version)
+		{
+			if (current == NULL)
+				current = first_version(rows[k].version);
+			total += count_versions(rows[k].version);
+		}
+		if (strcmp(rows[k].kind, "plan") == 0)
+			target = rows[k].version;
+	}
+	report_down_header(r, current, target ? target : "", total);
+	free(current);
+
+	/* changes made outside migrations, before anything */
+	for (k = 0; k < n; k++)
+	{
+		char	   *note;
+
+		if (strcmp(rows[k].kind, "drift") != 0)
+			continue;
+		if (k == 0 || strcmp(rows[k - 1].kind, "drift") != 0)
+		{
+			report_group(r, "changes made outside migrations");
+			report_group_versions(r, 0);
+		}
+		note = xasprintf("%s: %s", rows[k].statement ? rows[k].statement : "",
+						 rows[k].result ? rows[k].result : "");
+		report_note(r, note);
+		free(note);
+		report_group_ok(r, -1);
+	}
+
+	/* segments: rows up to each verify row */
+	for (k = 0; k < n && !stopped; k++)
+	{
+		const char *label;
+		char	   *title;
+		int			j,
+					nversions;
+		int64_t		elapsed = 0;
+		bool		any = false;
+
+		if (strcmp(rows[k].kind, "verify") != 0)
+			continue;
+		label = rows[k].version ? rows[k].version : "";
+		nversions = count_versions(label);
+		/* checks */
+		for (j = seg_start; j < k; j++)
+			if (strcmp(rows[j].kind, "check") == 0)
+				any = true;
+		if (any)
+		{
+			title = xasprintf("checks before reverting version%s %s", nversions > 1 ? "s" : "", label);
+			report_group(r, title);
+			report_group_versions(r, nversions);
+			free(title);
+			for (j = seg_start; j < k && !stopped; j++)
+			{
+				if (strcmp(rows[j].kind, "check") != 0)
+					continue;
+				if (check_failed && fail_sql && strcmp(fail_sql, rows[j].statement) == 0)
+				{
+					report_check_failed(r, rows[j].statement, fail_msg);
+					stopped = true;
+					break;
+				}
+				if (rows[j].result && strncmp(rows[j].result, "failed", 6) == 0)
+				{
+					report_check_failed(r, rows[j].statement, rows[j].result + 8);
+					continue;
+				}
+				report_check(r, rows[j].statement);
+				if (rows[j].result && strncmp(rows[j].result, "loss allowed", 12) == 0)
+					report_note(r, rows[j].result);
+				if (rows[j].duration_ns > 0)
+					elapsed += rows[j].duration_ns;
+			}
+			if (!stopped)
+				report_group_ok(r, elapsed);
+			if (stopped)
+				break;
+		}
+		/* notes and statements */
+		title = xasprintf("reverting version%s %s", nversions > 1 ? "s" : "", label);
+		report_group(r, title);
+		report_group_versions(r, nversions);
+		free(title);
+		elapsed = 0;
+		for (j = seg_start; j < k; j++)
+		{
+			if (strcmp(rows[j].kind, "note") == 0)
+				report_note(r, rows[j].statement);
+			else if (strcmp(rows[j].kind, "statement") == 0)
+			{
+				if (!check_failed && fail_sql && strcmp(fail_sql, rows[j].statement) == 0)
+				{
+					report_group_error(r, rows[j].statement, fail_msg);
+					stopped = true;
+					break;
+				}
+				report_stmt(r, rows[j].statement);
+				if (rows[j].duration_ns > 0)
+					elapsed += rows[j].duration_ns;
+			}
+		}
+		if (stopped)
+			break;
+		if (fail_msg && !check_failed && fail_sql == NULL)
+		{
+			/* the error came from verification or bookkeeping */
+			report_group_error(r, NULL, fail_msg);
+			stopped = true;
+			break;
+		}
+		if (rows[k].result && strcmp(rows[k].result, "not run: a check failed") == 0)
+			stopped = true;
+		/* a reviewed plan can be pinned: show its hash on a dry run */
+		if (!ran && fail_msg == NULL)
+		{
+			int			j2;
+
+			for (j2 = k + 1; j2 < n; j2++)
+				if (strcmp(rows[j2].kind, "verify") == 0)
+					break;
+			if (j2 == n)
+				for (j2 = 0; j2 < n; j2++)
+					if (strcmp(rows[j2].kind, "plan") == 0 && rows[j2].result)
+					{
+						char	   *note = xasprintf("plan hash %s (--plan-hash %s runs exactly this plan)",
+													 rows[j2].result, rows[j2].result);
+
+						report_note(r, note);
+						free(note);
+					}
+		}
+		report_group_ok(r, ran ? elapsed : -1);
+		seg_start = k + 1;
+	}
+}
+
+/* the check or statement an error of migrate_down() names in its context */
+static char *
+failing_sql(const PGresult *res, bool *is_check)
+{
+	const char *ctx = PQresultErrorField(res, PG_DIAG_CONTEXT);
+	const char *p;
+	const char *e;
+
+	*is_check = false;
+	if (ctx == NULL)
+		return NULL;
+	if ((p = strstr(ctx, "revert check: ")) != NULL)
+	{
+		*is_check = true;
+		p += 14;
+	}
+	else if ((p = strstr(ctx, ", statement: ")) != NULL && strstr(ctx, "revert of version") != NULL)
+		p += 13;
+	else
+		return NULL;
+	/* the context line ends at a newline (more context lines may follow) */
+	e = strchr(p, '\n');
+	while (e != NULL && e[1] != '\0' && strncmp(e + 1, "PL/pgSQL", 8) != 0 &&
+		   strncmp(e + 1, "SQL ", 4) != 0 && strchr(e + 1, '\n') != NULL)
+		e = strchr(e + 1, '\n');
+	return e ? xasprintf("%.*s", (int) (e - p), p) : xstrdup(p);
+}
+
 static int
 pg_down(Driver *d, const DownRequest *req, Reporter *r)
 {
@@ -1462,13 +1735,13 @@ pg_down(Driver *d, const DownRequest *req, Reporter *r)
 	char	   *allow = names_array(req->allow_loss, req->nallow_loss);
 	char		steps[16];
 	const char *v[7];
+	const char *pv[1];
 	PGresult   *res;
 	PGresult   *failed = NULL;
 	bool		present;
 	int			rc,
-				k;
-	char	   *group_version = NULL;
-	char	   *group_kind = NULL;
+				n;
+	DownRow    *rows;
 
 	res = pg_run(d, "SELECT pg_catalog.to_regprocedure(pg_catalog.format("
 				 "'%s.migrate_down(integer, text, text, boolean, text[], boolean, text)', $1::text))"
@@ -1500,10 +1773,17 @@ pg_down(Driver *d, const DownRequest *req, Reporter *r)
 	v[5] = req->accept_drift ? "true" : "false";
 	v[6] = req->plan_hash;
 	sql = xasprintf("SELECT version, kind, statement, result, duration"
-					" FROM %s.migrate_down(steps => $1::integer, to_version => $2,"
+					" FROM %s.migrate_down(steps => COALESCE($1::integer, 1), to_version => $2,"
 					" to_tag => $3, dry_run => $4::boolean, allow_loss => $5::text[],"
 					" accept_drift => $6::boolean, plan_hash => $7)", s->ext_schema);
 	if ((rc = pg_do(d, "BEGIN", 0, NULL)) != DRV_OK)
+	{
+		free(sql);
+		free(allow);
+		return rc;
+	}
+	pv[0] = s->user_path ? s->user_path : "";
+	if ((rc = pg_do(d, "SELECT pg_catalog.set_config('search_path', $1, true)", 1, pv)) != DRV_OK)
 	{
 		free(sql);
 		free(allow);
@@ -1514,48 +1794,79 @@ pg_down(Driver *d, const DownRequest *req, Reporter *r)
 	free(allow);
 	if (res == NULL)
 	{
-		if (failed)
+		bool		is_check;
+		char	   *fail_sql;
+		const char *primary;
+		char	   *msg;
+		PGresult   *plan = NULL;
+		PGresult   *plan_failed = NULL;
+
+		if (failed == NULL)
+			return rc == DRV_CONN_LOST ? rc : DRV_ERROR;
+		(void) pg_do(d, "ROLLBACK", 0, NULL);
+		fail_sql = failing_sql(failed, &is_check);
+		primary = PQresultErrorField(failed, PG_DIAG_MESSAGE_PRIMARY);
+		msg = xstrdup(primary ? primary : "error");
+		/* show the plan up to the step that failed */
+		if (fail_sql != NULL)
 		{
-			log_server_error(s->conn, failed, "cannot revert");
-			PQclear(failed);
-			(void) pg_do(d, "ROLLBACK", 0, NULL);
+			char	   *plan_sql = xasprintf("SELECT version, kind, statement, result, duration"
+											 " FROM %s.migrate_plan(steps => COALESCE($1::integer, 1),"
+											 " to_version => $2, to_tag => $3)", s->ext_schema);
+
+			plan = pg_run(d, plan_sql, 3, v, &rc, &plan_failed);
+			free(plan_sql);
+			if (plan_failed)
+				PQclear(plan_failed);
 		}
-		return rc == DRV_CONN_LOST ? rc : DRV_ERROR;
+		if (plan != NULL)
+		{
+			rows = down_rows(plan, &n);
+			down_report(r, rows, n, false, is_check, fail_sql, msg);
+			free(rows);
+			PQclear(plan);
+		}
+		log_server_error(s->conn, failed, "cannot revert");
+		PQclear(failed);
+		free(fail_sql);
+		free(msg);
+		return DRV_ERROR;
 	}
-	for (k = 0; k < PQntuples(res); k++)
+	rows = down_rows(res, &n);
+	if (n > 0)
 	{
-		const char *version = PQgetvalue(res, k, 0);
-		const char *kind = PQgetvalue(res, k, 1);
-		const char *statement = PQgetvalue(res, k, 2);
-		const char *what = strcmp(kind, "check") == 0 ? "checks before reverting" : "reverting";
+		bool		blocked = false;
+		int			k;
 
-		if (group_version == NULL || strcmp(group_version, version) != 0 ||
-			(strcmp(kind, "note") != 0 && strcmp(group_kind, what) != 0))
+		for (k = 0; k < n; k++)
+			if (strcmp(rows[k].kind, "check") == 0 && rows[k].result &&
+				strncmp(rows[k].result, "failed", 6) == 0)
+				blocked = true;
+		down_report(r, rows, n, !req->dry_run, false, NULL, NULL);
+		if (blocked)
 		{
-			char		title[512];
-
-			if (group_version != NULL)
-				report_group_ok(r, 0);
-			free(group_version);
-			free(group_kind);
-			group_version = xstrdup(version);
-			group_kind = xstrdup(what);
-			snprintf(title, sizeof(title), "%s version %s", what, version);
-			report_group(r, title);
+			for (k = 0; k < n; k++)
+				if (strcmp(rows[k].kind, "check") == 0 && rows[k].result &&
+					strncmp(rows[k].result, "failed", 6) == 0)
+				{
+					log_error("the revert would stop: %s", rows[k].result + 8);
+					break;
+				}
 		}
-		if (strcmp(kind, "check") == 0)
-			report_check(r, statement);
-		else if (strcmp(kind, "note") == 0)
-			report_note(r, statement);
-		else
-			report_stmt(r, statement);
+		free(rows);
+		PQclear(res);
+		if (blocked)
+		{
+			(void) pg_do(d, "ROLLBACK", 0, NULL);
+			return DRV_ERROR;
+		}
 	}
-	if (group_version != NULL)
-		report_group_ok(r, 0);
-	free(group_version);
-	free(group_kind);
-	PQclear(res);
-	return pg_commit_all(d);
+	else
+	{
+		free(rows);
+		PQclear(res);
+	}
+	return req->dry_run ? pg_do(d, "ROLLBACK", 0, NULL) : pg_commit_all(d);
 }
 
 /* ------------------------------------------------------------------------

@@ -64,6 +64,12 @@ main(int argc, char **argv)
 	CliArgs		args;
 	int			code;
 
+	/*
+	 * Progress lines go out as they are written, also into a pipe or a log
+	 * file: when a run is killed or times out, its output must show how far
+	 * it got.
+	 */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	cli_parse(argc, argv, &args);
 	if (args.exit_now >= 0)
 	{

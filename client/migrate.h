@@ -220,6 +220,10 @@ extern void report_apply_header(Reporter *r, const char *current, const char *ta
 extern void report_down_header(Reporter *r, const char *current, const char *target, int n);
 /* A group of lines: "-- migrating version V", "-- checks before reverting version V", ... */
 extern void report_group(Reporter *r, const char *title);
+/* the current group stands for n migrations (default one; 0 for a group
+ * that only informs, such as drift); a revert that undoes several versions
+ * in one transaction reports them in one group */
+extern void report_group_versions(Reporter *r, int n);
 extern void report_check(Reporter *r, const char *sql);
 extern void report_stmt(Reporter *r, const char *sql);
 extern void report_note(Reporter *r, const char *text);	/* "-- note: ..." inside a group */

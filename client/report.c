@@ -57,6 +57,7 @@ typedef struct Group
 	StrList		notes;
 	GroupState	state;
 	bool		planned;		/* listed but not run (apply dry run) */
+	int			versions;		/* migrations it stands for; -1: one */
 	int64_t		elapsed_ns;
 	char	   *error;
 	char	   *error_stmt;
@@ -407,10 +408,19 @@ report_group(Reporter *r, const char *title)
 	}
 	g = &r->groups[r->ngroups++];
 	memset(g, 0, sizeof(*g));
+	g->versions = -1;
 	g->title = xstrdup(title ? title : "");
 	g->state = GROUP_OPEN;
 	if (!r->json && g->title[0])
 		fprintf(r->out, "\n  -- %s\n", g->title);
+}
+
+void
+report_group_versions(Reporter *r, int n)
+{
+	Group	   *g = ensure_group(r);
+
+	g->versions = n;
 }
 
 void
@@ -571,15 +581,15 @@ count(const Reporter *r, Counts *c)
 			/* a version whose checks failed did not run: a failed migration */
 			if (g->state == GROUP_CHECK_FAILED)
 			{
-				c->migrations++;
-				c->migrations_failed++;
+				c->migrations += g->versions < 0 ? 1 : g->versions;
+				c->migrations_failed += g->versions < 0 ? 1 : g->versions;
 			}
 		}
 		else
 		{
-			c->migrations++;
+			c->migrations += g->versions < 0 ? 1 : g->versions;
 			if (g->state == GROUP_ERROR)
-				c->migrations_failed++;
+				c->migrations_failed += g->versions < 0 ? 1 : g->versions;
 		}
 	}
 }

@@ -167,10 +167,13 @@ run_schema_stmt(Driver *d, const MigrationFile *f, int k, Revision *rev, char **
 		return erc;
 	my_test_hook(st, KILL_WINDOW);
 
-	rc = my_hist_capture_changes(st, &imgs, &nimgs);
-	if (rc != DRV_OK)
-		return rc;
 	my_stmt_analyze(sql, st->db, &si);
+	rc = my_hist_capture_changes(st, my_stmt_tables_only(&si), &imgs, &nimgs);
+	if (rc != DRV_OK)
+	{
+		my_stmt_info_free(&si);
+		return rc;
+	}
 	rc = my_begin(st);
 	if (rc == DRV_OK)
 	{
@@ -460,7 +463,7 @@ my_check_clean(Driver *d, bool *clean, char **reason)
 {
 	MyState    *st = MYSTATE(d);
 	Snapshot	s;
-	int			rc = my_catalog_fingerprints(st, &s);
+	int			rc = my_catalog_fingerprints(st, false, &s);
 
 	*clean = true;
 	if (reason)

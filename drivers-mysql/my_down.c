@@ -453,7 +453,7 @@ restore_session(MyState *st)
  */
 static int
 exec_step(DownCtx *c, const char *phase, const char *version, int idx, const char *sql,
-		  const char *pre, bool relax, char **errmsg)
+		  const char *pre, bool relax, const UnitObjects *objs, char **errmsg)
 {
 	MyState    *st = c->st;
 	int			rc,
@@ -505,9 +505,32 @@ exec_step(DownCtx *c, const char *phase, const char *version, int idx, const cha
 		return rc;
 	my_test_hook(st, KILL_WINDOW);
 
-	if ((rc = my_hist_capture_changes(st, &imgs, &nimgs)) != DRV_OK)
-		return rc;
 	my_stmt_analyze(sql, st->db, &si);
+	if (objs)
+	{
+		/* a planned step: the unit's objects, under both names */
+		ObjKind    *kinds = my_alloc((2 * objs->n + 1) * sizeof(ObjKind));
+		char	  **names = my_alloc((2 * objs->n + 1) * sizeof(char *));
+		int			nn = 0;
+
+		for (int i = 0; i < objs->n; i++)
+		{
+			kinds[nn] = objs->objs[i].kind;
+			names[nn++] = objs->objs[i].name;
+			kinds[nn] = objs->objs[i].kind;
+			names[nn++] = objs->objs[i].live_name;
+		}
+		rc = my_hist_capture_objects(st, kinds, names, nn, &imgs, &nimgs);
+		free(kinds);
+		free(names);
+	}
+	else
+		rc = my_hist_capture_changes(st, my_stmt_tables_only(&si), &imgs, &nimgs);
+	if (rc != DRV_OK)
+	{
+		my_stmt_info_free(&si);
+		return rc;
+	}
 	rc = my_begin(st);
 	if (rc == DRV_OK && (erc == DRV_OK || nimgs > 0))
 		rc = my_hist_record_unit(st, UNIT_REVERT, version, idx, sql, imgs, nimgs, &si, NULL);
@@ -737,13 +760,15 @@ plan_version_ahead(DownCtx *c, const char *version, UnitRef *units, int nunits, 
 static int
 run_checks_ahead(DownCtx *c, const char *version, const Plan *all, bool *deferred)
 {
-	Snapshot	live;
+	Snapshot	live = {0};
 	int			rc;
 	bool		any = false;
 	int64_t		t0 = now_ns();
 
 	*deferred = false;
-	if ((rc = my_catalog_fingerprints(c->st, &live)) != DRV_OK)
+	if (c->st->synced)
+		my_snapshot_copy(&live, &c->st->known);	/* kept up to date by every capture */
+	else if ((rc = my_catalog_fingerprints(c->st, true, &live)) != DRV_OK)
 		return rc;
 	for (int i = 0; i < all->n && rc == DRV_OK; i++)
 		for (int j = 0; j < all->steps[i].nchecks && rc == DRV_OK; j++)
@@ -771,16 +796,15 @@ run_checks_ahead(DownCtx *c, const char *version, const Plan *all, bool *deferre
 	return rc;
 }
 
+/* every object of the unit equals its recorded state before the unit */
 static int
-verify_unit(DownCtx *c, const char *version, const UnitRef *u)
+verify_unit(const char *version, const UnitRef *u, const UnitObjects *uo)
 {
-	Model		m = {0};
-	UnitObjects uo;
-	int			rc = load_unit_objects(c->st, u, &m, &uo);
+	int			rc = DRV_OK;
 
-	for (int i = 0; rc == DRV_OK && i < uo.n; i++)
+	for (int i = 0; rc == DRV_OK && i < uo->n; i++)
 	{
-		PlanObject *o = &uo.objs[i];
+		PlanObject *o = &uo->objs[i];
 
 		if (!my_image_equal(o->kind, o->live, o->target) || strcmp(o->live_name, o->name) != 0)
 		{
@@ -793,8 +817,6 @@ verify_unit(DownCtx *c, const char *version, const UnitRef *u)
 			rc = DRV_ERROR;
 		}
 	}
-	unit_objects_free(&uo);
-	model_free(&m);
 	return rc;
 }
 
@@ -827,6 +849,8 @@ undo_unit(DownCtx *c, const char *version, const UnitRef *u, int remaining, cons
 		}
 		if (rc == DRV_OK && p.refusal)
 			rc = refuse_plan(version, u, &p);
+		if (rc == DRV_OK && p.n == 0)
+			rc = verify_unit(version, u, &uo);
 		if (rc != DRV_OK || p.n == 0)
 		{
 			my_plan_free(&p);
@@ -854,7 +878,7 @@ undo_unit(DownCtx *c, const char *version, const UnitRef *u, int remaining, cons
 		if (rc == DRV_OK)
 		{
 			report_stmt(c->r, s->sql);
-			rc = exec_step(c, "revert", version, u->stmt_idx, s->sql, s->pre, s->relax_strict, &err);
+			rc = exec_step(c, "revert", version, u->stmt_idx, s->sql, s->pre, s->relax_strict, &uo, &err);
 			if (rc == DRV_CONN_LOST)
 			{
 				log_error("lost the connection to the server while reverting version %s", version);
@@ -880,8 +904,6 @@ undo_unit(DownCtx *c, const char *version, const UnitRef *u, int remaining, cons
 			break;
 	}
 	free(last);
-	if (rc == DRV_OK)
-		rc = verify_unit(c, version, u);
 	if (rc == DRV_OK)
 		rc = complete_unit(c, version, u, remaining);
 	return rc;
@@ -1060,7 +1082,7 @@ revert_with_down(DownCtx *c, const Revision *row, UnitRef *units, int nunits,
 		if ((rc = my_check_alive(c->d)) != DRV_OK)
 			break;
 		report_stmt(c->r, downs.items[i]);
-		rc = exec_step(c, "down", version, i, downs.items[i], NULL, false, &err);
+		rc = exec_step(c, "down", version, i, downs.items[i], NULL, false, NULL, &err);
 		if (rc != DRV_OK)
 		{
 			if (err && rc != DRV_CONN_LOST)
@@ -1150,6 +1172,38 @@ revert_with_down(DownCtx *c, const Revision *row, UnitRef *units, int nunits,
  * One version
  * ------------------------------------------------------------------------
  */
+
+/*
+ * The planned steps are imaged object by object; at the end of the run,
+ * anything else they changed (a child table whose foreign key follows a
+ * renamed parent, triggers of a dropped table) is recorded as one more
+ * revert unit, of the last version reverted.  Should the run die before,
+ * the next run records it as drift, which changes nothing for later
+ * reverts: they compare live definitions, not units.
+ */
+static int
+capture_rest(DownCtx *c, const char *version)
+{
+	MyState    *st = c->st;
+	UnitImage  *imgs;
+	int			n,
+				rc;
+
+	if ((rc = my_hist_capture_changes(st, false, &imgs, &n)) != DRV_OK)
+		return rc;
+	if (n > 0)
+	{
+		rc = my_begin(st);
+		if (rc == DRV_OK)
+			rc = my_hist_record_unit(st, UNIT_REVERT, version, -1, NULL, imgs, n, NULL, NULL);
+		if (rc == DRV_OK)
+			rc = my_commit(st);
+		else
+			my_rollback(st);
+	}
+	my_unit_images_free(imgs, n);
+	return rc;
+}
 static int
 revert_version(DownCtx *c, const Revision *row, Model *dry_model)
 {
@@ -1241,6 +1295,7 @@ revert_version(DownCtx *c, const Revision *row, Model *dry_model)
 			/* nothing took effect (the first statement failed): the row goes */
 			rc = my_hist_delete_revision(st, row->version);
 		}
+
 		if (rc == DRV_OK)
 			report_group_ok(c->r, now_ns() - t0);
 	}
@@ -1282,6 +1337,14 @@ my_down(Driver *d, const DownRequest *req, Reporter *r)
 	for (int i = 0; i < req->nallow_loss; i++)
 		ml_add(&c.allow, req->allow_loss[i]);
 
+	if (req->plan_hash)
+	{
+		log_error("--plan-hash is not supported on MySQL");
+		log_error_detail("MySQL reverts are planned again after every statement, so no plan exists to pin in advance.");
+		log_error_hint("Review the plan with --dry-run, then run the revert without --plan-hash.");
+		ml_free(&c.allow);
+		return DRV_ERROR;
+	}
 	if (!c.dry && (rc = my_hist_sync(d, r)) != DRV_OK)
 		return rc;
 	if ((rc = my_execf(st, "USE %s", st->qdb)) != DRV_OK)
@@ -1344,7 +1407,21 @@ my_down(Driver *d, const DownRequest *req, Reporter *r)
 	if ((rc = my_exec(st, "SET SESSION foreign_key_checks = 0", NULL)) != DRV_OK)
 		goto out;
 	for (int i = revs.n - 1; i >= first && rc == DRV_OK; i--)
+	{
 		rc = revert_version(&c, &revs.items[i], &dry_model);
+		if (!c.dry && (rc == DRV_OK || rc == DRV_ERROR))
+		{
+			/* record what the planned steps changed besides their objects
+			 * (after the last version reverted, or the one that stopped) */
+			if (rc != DRV_OK || i == first)
+			{
+				int			rc2 = capture_rest(&c, revs.items[i].version);
+
+				if (rc == DRV_OK)
+					rc = rc2;
+			}
+		}
+	}
 	if (rc != DRV_CONN_LOST)
 	{
 		int			rc2 = my_exec(st, "SET SESSION foreign_key_checks = 1", NULL);

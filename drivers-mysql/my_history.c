@@ -948,7 +948,7 @@ my_hist_tag_version(MyState *st, const char *name, char **version)
  * image did not are not reported.
  */
 int
-my_hist_capture_changes(MyState *st, UnitImage **imgs, int *n)
+my_hist_capture_changes(MyState *st, bool tables_only, UnitImage **imgs, int *n)
 {
 	Snapshot	live;
 	int			rc;
@@ -956,9 +956,20 @@ my_hist_capture_changes(MyState *st, UnitImage **imgs, int *n)
 
 	*imgs = NULL;
 	*n = 0;
-	rc = my_catalog_fingerprints(st, &live);
+	rc = my_catalog_fingerprints(st, tables_only, &live);
 	if (rc != DRV_OK)
 		return rc;
+	if (tables_only)
+	{
+		/* what the partial fingerprint leaves out is as it was */
+		for (int i = 0; i < st->known.n; i++)
+		{
+			SnapObj    *k = &st->known.items[i];
+
+			if (k->kind != OBJ_TABLE && k->kind != OBJ_SEQUENCE && k->kind != OBJ_TRIGGER)
+				my_snapshot_put(&live, k->kind, k->name, k->fp, NULL);
+		}
+	}
 	cap = live.n + st->known.n + 1;
 	*imgs = my_alloc(cap * sizeof(UnitImage));
 
@@ -1022,6 +1033,76 @@ my_hist_capture_changes(MyState *st, UnitImage **imgs, int *n)
 	}
 	my_snapshot_free(&live);
 	return DRV_OK;
+}
+
+/* does the statement name tables (and triggers) only? */
+bool
+my_stmt_tables_only(const StmtInfo *si)
+{
+	if (!si->parsed || si->ntargets == 0)
+		return false;
+	for (int i = 0; i < si->ntargets; i++)
+		if (si->targets[i].kind != 't' && si->targets[i].kind != 'g')
+			return false;
+	return true;
+}
+
+/*
+ * Like my_hist_capture_changes, for the named objects only (SHOW CREATE of
+ * each, compared with st->known).  Used after revert statements the driver
+ * planned itself, whose objects it knows; the full capture at the end of
+ * each reverted version picks up anything else.
+ */
+int
+my_hist_capture_objects(MyState *st, const ObjKind *kinds, char **names, int nnames,
+						UnitImage **imgs, int *n)
+{
+	int			rc = DRV_OK;
+
+	*imgs = my_alloc((nnames + 1) * sizeof(UnitImage));
+	*n = 0;
+	for (int i = 0; i < nnames && rc == DRV_OK; i++)
+	{
+		SnapObj    *ko = my_snapshot_find(&st->known, kinds[i], names[i]);
+		char	   *img = NULL;
+		char		h[65];
+		bool		dup = false;
+
+		for (int j = 0; j < *n; j++)
+			if ((*imgs)[j].kind == kinds[i] && strcmp((*imgs)[j].name, names[i]) == 0)
+				dup = true;
+		if (dup)
+			continue;
+		if ((rc = my_catalog_image(st, kinds[i], names[i], &img)) != DRV_OK)
+			break;
+		if (img == NULL && ko == NULL)
+			continue;
+		if (img)
+		{
+			my_sha256_hex(img, strlen(img), h);
+			if (ko && strcmp(ko->hash, h) == 0)
+			{
+				free(img);
+				continue;
+			}
+		}
+		(*imgs)[*n].kind = kinds[i];
+		(*imgs)[*n].name = my_strdup(names[i]);
+		/* the fingerprint is refreshed by the next full capture */
+		(*imgs)[*n].fp = img ? my_strdup("") : NULL;
+		(*imgs)[*n].image = img;
+		(*n)++;
+	}
+	for (int i = 0; i < *n; i++)
+	{
+		UnitImage  *u = &(*imgs)[i];
+
+		if (u->image)
+			my_snapshot_put(&st->known, u->kind, u->name, "", u->image);
+		else
+			my_snapshot_remove(&st->known, u->kind, u->name);
+	}
+	return rc;
 }
 
 static bool
@@ -1120,7 +1201,7 @@ my_hist_sync(Driver *d, Reporter *r)
 	rc = my_hist_load_known(st);
 	if (rc != DRV_OK)
 		return rc;
-	rc = my_hist_capture_changes(st, &imgs, &n);
+	rc = my_hist_capture_changes(st, false, &imgs, &n);
 	if (rc != DRV_OK)
 		return rc;
 

@@ -289,7 +289,9 @@ extern void my_test_hook(MyState *st, KillPoint where);
  */
 extern bool my_is_bookkeeping_table(MyState *st, const char *name);
 /* fingerprints of every object of the target database */
-extern int	my_catalog_fingerprints(MyState *st, Snapshot *out);
+/* tables_only: tables, sequences and triggers only (after a statement that
+ * can change nothing else) */
+extern int	my_catalog_fingerprints(MyState *st, bool tables_only, Snapshot *out);
 /* canonical image of one object; *image NULL when it does not exist */
 extern int	my_catalog_image(MyState *st, ObjKind kind, const char *name, char **image);
 /* load the images of every object of s that has none */
@@ -467,7 +469,10 @@ extern int	my_hist_sync(Driver *d, Reporter *r);
  * st->known: the changed objects with their new images.  st->known is
  * updated.
  */
-extern int	my_hist_capture_changes(MyState *st, UnitImage **imgs, int *n);
+extern int	my_hist_capture_changes(MyState *st, bool tables_only, UnitImage **imgs, int *n);
+extern bool my_stmt_tables_only(const StmtInfo *si);
+extern int	my_hist_capture_objects(MyState *st, const ObjKind *kinds, char **names, int nnames,
+									UnitImage **imgs, int *n);
 
 /* ------------------------------------------------------------------------
  * Apply and down (my_apply.c, my_down.c)

@@ -892,6 +892,7 @@ diff_table(Plan *p, const TableDef *l, const TableDef *t, const MyList *col_old_
 	MyList		col_old = {0},
 				col_new = {0};
 	MyList		drops_fk = {0},
+				drops_idx = {0},
 				drops = {0},
 				cols = {0},
 				adds = {0},
@@ -903,6 +904,8 @@ diff_table(Plan *p, const TableDef *l, const TableDef *t, const MyList *col_old_
 	PlanStep	tmp = {0};		/* collects the checks */
 	bool		relax = false;
 	bool		fk_same_name = false;
+	bool		moves = false;		/* a key or check dropped and added under its name */
+	int			first_step;
 	bool		table_cs_changed = !same_str(l->charset, t->charset) || !same_str(l->collation, t->collation);
 
 	/* keep only renames that make sense on these two images */
@@ -1060,7 +1063,11 @@ diff_table(Plan *p, const TableDef *l, const TableDef *t, const MyList *col_old_
 			if (l->keys[i].kind == 'P')
 				ml_add(&drops, "DROP PRIMARY KEY");
 			else
-				add_clause_ident(&drops, "DROP INDEX ", l->keys[i].name, "");
+			{
+				add_clause_ident(&drops_idx, "DROP INDEX ", l->keys[i].name, "");
+				if (find_key(t, &l->keys[i]))
+					moves = true;
+			}
 		}
 		for (int j = 0; j < t->nkeys; j++)
 		{
@@ -1132,7 +1139,11 @@ diff_table(Plan *p, const TableDef *l, const TableDef *t, const MyList *col_old_
 					fk_same_name = true;
 			}
 			else
-				add_clause_ident(&drops, "DROP CONSTRAINT ", lc->name, "");
+			{
+				add_clause_ident(&drops_idx, "DROP CONSTRAINT ", lc->name, "");
+				if (find_con(t, lc))
+					moves = true;
+			}
 		}
 		for (int j = 0; j < t->ncons; j++)
 		{
@@ -1161,40 +1172,53 @@ diff_table(Plan *p, const TableDef *l, const TableDef *t, const MyList *col_old_
 
 	diff_options(l, t, &opts);
 
-	if (fk_same_name)
+	first_step = p->n;
+	if (fk_same_name || moves)
 	{
-		/* MariaDB refuses to drop and re-add a foreign key of the same name
-		 * in one statement */
+		/*
+		 * MariaDB refuses to drop and re-add a foreign key of the same name
+		 * in one statement, and a key dropped and re-added under its name in
+		 * one statement keeps its place in the key list: the drops go first,
+		 * in a statement of their own.
+		 */
 		MyBuf		sb;
-
-		mb_init(&sb);
-		mb_puts(&sb, "ALTER TABLE ");
-		mb_ident(&sb, l->name);
-		for (int i = 0; i < drops_fk.n; i++)
-			mb_printf(&sb, "%s %s", i ? "," : "", drops_fk.items[i]);
-		add_step(p, mb_steal(&sb));
-		ml_free(&drops_fk);
-	}
-	if (drops_fk.n + drops.n + cols.n + adds.n + opts.n > 0)
-	{
-		MyBuf		sb;
-		PlanStep   *s;
-		MyList    *parts[] = {&drops_fk, &drops, &cols, &adds, &opts};
 		bool		first = true;
 
 		mb_init(&sb);
 		mb_puts(&sb, "ALTER TABLE ");
 		mb_ident(&sb, l->name);
-		for (int g = 0; g < 5; g++)
+		for (int i = 0; i < drops_fk.n; i++, first = false)
+			mb_printf(&sb, "%s %s", first ? "" : ",", drops_fk.items[i]);
+		for (int i = 0; i < drops_idx.n; i++, first = false)
+			mb_printf(&sb, "%s %s", first ? "" : ",", drops_idx.items[i]);
+		add_step(p, mb_steal(&sb));
+		ml_free(&drops_fk);
+		ml_free(&drops_idx);
+	}
+	if (drops_fk.n + drops_idx.n + drops.n + cols.n + adds.n + opts.n > 0)
+	{
+		MyBuf		sb;
+		PlanStep   *s;
+		MyList    *parts[] = {&drops_fk, &drops_idx, &drops, &cols, &adds, &opts};
+		bool		first = true;
+
+		mb_init(&sb);
+		mb_puts(&sb, "ALTER TABLE ");
+		mb_ident(&sb, l->name);
+		for (int g = 0; g < 6; g++)
 			for (int i = 0; i < parts[g]->n; i++)
 			{
 				mb_printf(&sb, "%s %s", first ? "" : ",", parts[g]->items[i]);
 				first = false;
 			}
 		s = add_step(p, mb_steal(&sb));
-		s->checks = tmp.checks;
-		s->nchecks = tmp.nchecks;
 		s->relax_strict = relax;
+	}
+	if (p->n > first_step)
+	{
+		/* the checks guard the table's first statement */
+		p->steps[first_step].checks = tmp.checks;
+		p->steps[first_step].nchecks = tmp.nchecks;
 		tmp.checks = NULL;
 		tmp.nchecks = 0;
 	}
@@ -1211,6 +1235,7 @@ diff_table(Plan *p, const TableDef *l, const TableDef *t, const MyList *col_old_
 	}
 	free(tmp.checks);
 	ml_free(&drops_fk);
+	ml_free(&drops_idx);
 	ml_free(&drops);
 	ml_free(&cols);
 	ml_free(&adds);

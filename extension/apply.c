@@ -57,6 +57,7 @@
 
 #include "apply.h"
 #include "history.h"
+#include "revert.h"
 #include "util.h"
 
 PG_FUNCTION_INFO_V1(migrate_apply_file);
@@ -701,6 +702,8 @@ migrate_apply_file(PG_FUNCTION_ARGS)
 	bool		nulls[12];
 
 	INSTR_TIME_SET_CURRENT(start);
+	/* writes revisions: runners take turns (see migrate_lock_for_transaction) */
+	migrate_lock_for_transaction();
 	file_args_from_call(fcinfo, &a, 9, 10);
 	mode = arg_text(fcinfo, 8, "mode");
 	if (strcmp(mode, "file") != 0 && strcmp(mode, "all") != 0)
@@ -789,6 +792,8 @@ migrate_begin_file(PG_FUNCTION_ARGS)
 	bool		nulls[8];
 
 	INSTR_TIME_SET_CURRENT(start);
+	/* writes revisions: runners take turns (see migrate_lock_for_transaction) */
+	migrate_lock_for_transaction();
 	file_args_from_call(fcinfo, &a, 8, 9);
 	memset(&o, 0, sizeof(o));
 	o.ok = true;
@@ -878,6 +883,8 @@ migrate_apply_statement(PG_FUNCTION_ARGS)
 	bool		nulls[7];
 
 	INSTR_TIME_SET_CURRENT(start);
+	/* writes revisions: runners take turns (see migrate_lock_for_transaction) */
+	migrate_lock_for_transaction();
 	memset(&run, 0, sizeof(run));
 	run.version = arg_text(fcinfo, 0, "version");
 	check_version_arg(run.version);
@@ -1043,6 +1050,8 @@ migrate_record_failure(PG_FUNCTION_ARGS)
 	OwnerSwitch sw;
 	char	   *version = arg_text(fcinfo, 0, "version");
 
+	/* writes revisions: runners take turns (see migrate_lock_for_transaction) */
+	migrate_lock_for_transaction();
 	check_version_arg(version);
 	v[0] = CStringGetTextDatum(version);
 	v[1] = CStringGetTextDatum(arg_text(fcinfo, 1, "description"));
@@ -1090,6 +1099,9 @@ migrate_baseline(PG_FUNCTION_ARGS)
 	bool		exists;
 	int64		u;
 	Datum		v[4];
+
+	/* writes revisions: runners take turns (see migrate_lock_for_transaction) */
+	migrate_lock_for_transaction();
 
 	check_version_arg(version);
 	SPI_connect();

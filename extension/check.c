@@ -47,7 +47,7 @@ check_new(CheckKind kind, const char *version, const char *object, const char *c
 	c->object = object ? pstrdup(object) : NULL;
 	c->container = container ? pstrdup(container) : NULL;
 	c->count = -1;
-	c->unit_word = "rows";
+	c->unit_word = "row";
 	c->destructive = (kind == CHECK_TABLE_EMPTY || kind == CHECK_COLUMN_EMPTY ||
 					  kind == CHECK_LOSSLESS);
 	return c;
@@ -157,13 +157,27 @@ check_blocks(Revert *rv, Check *c)
 	return c->ran && !c->passed && !c->allowed;
 }
 
+/* "row" or "rows", "group of duplicate rows" or "groups of ..." */
+static char *
+counted(Check *c)
+{
+	const char *space;
+
+	if (c->count == 1)
+		return pstrdup(c->unit_word);
+	space = strchr(c->unit_word, ' ');
+	if (space == NULL)
+		return psprintf("%ss", c->unit_word);
+	return psprintf("%.*ss%s", (int) (space - c->unit_word), c->unit_word, space);
+}
+
 static char *
 count_text(Check *c)
 {
 	if (c->count < 0)
 		return pstrdup("");
 	return psprintf(" (" INT64_FORMAT " %s)", c->count,
-					c->count == 1 && strcmp(c->unit_word, "rows") == 0 ? "row" : c->unit_word);
+					counted(c));
 }
 
 /* The result column of a check's row. */
@@ -188,7 +202,8 @@ check_raise(Revert *rv, Check *c)
 	const char *hint;
 
 	if (c->destructive)
-		hint = psprintf("Move or delete the data first, or pass allow_loss => ARRAY['%s'] to accept the loss.",
+		hint = psprintf("Move or delete the data first, or allow the loss of %s (allow_loss => ARRAY['%s'] in SQL, --allow-loss '%s' with the client).",
+						c->object ? c->object : "", c->object ? c->object : "",
 						c->object ? c->object : "");
 	else if (c->kind == CHECK_LABEL_UNUSED)
 		hint = "Change the rows that use these labels first.";
@@ -206,8 +221,8 @@ check_raise(Revert *rv, Check *c)
 			 errmsg("cannot revert version %s: %s", c->version, c->what),
 			 c->count >= 0
 			 ? errdetail(INT64_FORMAT " %s %s.", c->count,
-						 c->count == 1 && strcmp(c->unit_word, "rows") == 0 ? "row" : c->unit_word,
-						 c->destructive ? "would be lost" : "block it")
+						 counted(c),
+						 c->destructive ? "would be lost" : c->count == 1 ? "blocks it" : "block it")
 			 : 0,
 			 errhint("%s", hint),
 			 errcontext("revert check: %s", c->sql)));

@@ -68,6 +68,20 @@ exec_error_context(void *arg)
 	errcontext("revert of version %s, statement: %s", c->version, c->sql);
 }
 
+/* the same context around a statement run elsewhere (hand-written downs) */
+void
+exec_push_context(ErrorContextCallback *cb, const char *version, const char *sql)
+{
+	ExecContext *c = palloc(sizeof(ExecContext));
+
+	c->version = version;
+	c->sql = sql;
+	cb->callback = exec_error_context;
+	cb->arg = c;
+	cb->previous = error_context_stack;
+	error_context_stack = cb;
+}
+
 /* Execute one statement of a revert; errors propagate with context. */
 void
 exec_statement(Revert *rv, Segment *seg, const char *version, const char *sql,
@@ -97,6 +111,7 @@ exec_statement(Revert *rv, Segment *seg, const char *version, const char *sql,
 	exec_leave_settings(nest);
 	error_context_stack = cb.previous;
 	CommandCounterIncrement();
+	rv->executed++;
 }
 
 static const char *
@@ -217,7 +232,7 @@ exec_verify(Revert *rv, Segment *seg)
 		Jsonb	   *live;
 		char	   *diff = NULL;
 
-		if (!migrate_image_kind_supported(o->kind))
+		if (!migrate_image_kind_supported(o->kind) || o->auxiliary)
 			continue;
 		n++;
 		if (o->target == NULL)
@@ -251,6 +266,9 @@ exec_verify(Revert *rv, Segment *seg)
 						seg->target_version ? seg->target_version : "(none)"),
 				 errdetail("%d object%s differ%s:\n%s", nerrors, nerrors == 1 ? "" : "s",
 						   nerrors == 1 ? "s" : "", errors.data),
-				 errhint("Nothing was changed. Please report this, with the output of migrate_plan(), as a bug.")));
+				 seg->handwritten
+				 ? errhint("Nothing was changed: the hand-written down section of version %s does not undo what the version did.",
+						   (char *) linitial(seg->versions))
+				 : errhint("Nothing was changed. Please report this, with the output of migrate_plan(), as a bug.")));
 	return n;
 }

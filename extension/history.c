@@ -43,9 +43,11 @@
 #include "catalog/pg_language.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_proc.h"
+#include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
 #include "commands/event_trigger.h"
 #include "commands/extension.h"
+#include "commands/trigger.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -845,6 +847,39 @@ record_collected(CollectedCommand *cmd, const char *command)
 				 * partition itself, so that it is imaged as a table of its
 				 * own.
 				 */
+				/*
+				 * ENABLE / DISABLE TRIGGER report no address: record the
+				 * trigger (by name) so that its state is imaged.
+				 */
+				if (atc != NULL && IsA(atc, AlterTableCmd) && atc->name != NULL &&
+					(atc->subtype == AT_EnableTrig || atc->subtype == AT_EnableAlwaysTrig ||
+					 atc->subtype == AT_EnableReplicaTrig || atc->subtype == AT_DisableTrig))
+				{
+					Oid			trig = get_trigger_oid(cmd->d.alterTable.objectId, atc->name, true);
+					ObjectAddress a;
+
+					if (OidIsValid(trig))
+					{
+						ObjectAddressSet(a, TriggerRelationId, trig);
+						touch_live(&a, "ddl", command, -1);
+					}
+				}
+				if (atc != NULL && IsA(atc, AlterTableCmd) &&
+					(atc->subtype == AT_EnableTrigAll || atc->subtype == AT_EnableTrigUser ||
+					 atc->subtype == AT_DisableTrigAll || atc->subtype == AT_DisableTrigUser))
+				{
+					ObjectAddress rel;
+					ListCell   *lc2;
+
+					ObjectAddressSet(rel, RelationRelationId, cmd->d.alterTable.objectId);
+					foreach(lc2, migrate_image_subobjects(&rel))
+					{
+						ObjectAddress *a = lfirst(lc2);
+
+						if (a->classId == TriggerRelationId)
+							touch_live(a, "ddl", command, -1);
+					}
+				}
 				if (atc != NULL && IsA(atc, AlterTableCmd) &&
 					(atc->subtype == AT_DetachPartition ||
 					 atc->subtype == AT_DetachPartitionFinalize) &&

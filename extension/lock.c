@@ -204,8 +204,11 @@ migrate_unlock(PG_FUNCTION_ARGS)
 /*
  * Take the runner lock until the end of the transaction, unless this
  * session holds it already (a client that called migrate.lock()).  Used by
- * migrate_down() and migrate_plan() when called directly.  Does not wait:
- * another runner holding it is an error that names it.
+ * migrate_down() and migrate_plan(), and by every function that writes the
+ * revisions (apply_file, begin_file, apply_statement, record_failure,
+ * baseline, set_version), so that direct calls cannot interleave with a
+ * runner or a revert.  Does not wait: another runner holding it is an
+ * error that names it.
  */
 void
 migrate_lock_for_transaction(void)

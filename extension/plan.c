@@ -8,9 +8,11 @@
  * gets its target (latest image at or before the boundary), its latest
  * recorded image, its live address (the registry's OID triple) and the
  * dependencies recorded with its target image.  An object is *planned*
- * when a unit of the segment touched it or its parent; objects that were
- * only re-imaged (dependents whose text followed a rename) are not
- * changed by the plan but are verified like the others.
+ * when a unit of the segment touched it or created it (the columns of a
+ * table a migration created); objects that were only re-imaged (a
+ * dependent whose text followed a rename, a column added by hand to a
+ * table a migration changed) are not changed by the plan but are verified
+ * like the others.
  *
  * Phases (revert.h): phase 1 drops what did not exist at the boundary,
  * dependents first; phase 2 renames back; both run while planning.
@@ -66,6 +68,8 @@
 #include "image.h"
 #include "revert.h"
 #include "util.h"
+
+static void index_live(Planner *p, RObj *y);
 
 typedef struct RObjEntry
 {
@@ -296,7 +300,7 @@ plan_load_segment(Revert *rv, Segment *seg)
 		"   pg_catalog.bool_or(r.touched) AS touched"
 		"   FROM r JOIN u uu ON uu.id OPERATOR(pg_catalog.=) r.unit GROUP BY r.object)"
 		" SELECT" OBJECT_COLUMNS ", lu.version,"
-		"   s.touched OR EXISTS (SELECT 1 FROM s s2 WHERE s2.object OPERATOR(pg_catalog.=) o.parent AND s2.touched)"
+		"   s.touched OR o.created_unit OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT id FROM u))"
 		" FROM s JOIN migrate.objects o ON o.id OPERATOR(pg_catalog.=) s.object"
 		" LEFT JOIN migrate.units lu ON lu.id OPERATOR(pg_catalog.=) s.last_unit"
 		OBJECT_JOINS
@@ -328,17 +332,17 @@ plan_load_segment(Revert *rv, Segment *seg)
  * children (a materialized view's indexes, a view's triggers).
  */
 RObj *
-plan_add_object(Segment *seg, int64 id)
+plan_add_object(Segment *seg, int64 id, bool children)
 {
 	static MigrateQuery q = {
 		"SELECT" OBJECT_COLUMNS ", NULL::pg_catalog.text, false"
 		" FROM migrate.objects o" OBJECT_JOINS
 		" WHERE o.id OPERATOR(pg_catalog.=) $2"
-		"   OR (o.parent OPERATOR(pg_catalog.=) $2 AND o.dropped_unit IS NULL)"
+		"   OR ($3 AND o.parent OPERATOR(pg_catalog.=) $2 AND o.dropped_unit IS NULL)"
 		" ORDER BY o.id",
-		2, {INT8OID, INT8OID}
+		3, {INT8OID, INT8OID, BOOLOID}
 	};
-	Datum		v[2] = {Int64GetDatum(seg->boundary), Int64GetDatum(id)};
+	Datum		v[3] = {Int64GetDatum(seg->boundary), Int64GetDatum(id), BoolGetDatum(children)};
 	OwnerSwitch sw;
 	RObj	   *o = plan_object(seg, id);
 	MemoryContext outer = CurrentMemoryContext;
@@ -360,7 +364,8 @@ plan_add_object(Segment *seg, int64 id)
 
 /*
  * Does a migration manage this object: did a migration or revert unit
- * touch it or the object it belongs to?
+ * touch it, or create it (the columns of a table a migration created)?
+ * An object made by hand on a table a migration manages is not managed.
  */
 bool
 plan_is_managed(int64 id)
@@ -369,9 +374,11 @@ plan_is_managed(int64 id)
 		"SELECT EXISTS (SELECT 1 FROM migrate.touches t"
 		"   JOIN migrate.units u ON u.id OPERATOR(pg_catalog.=) t.unit"
 		"   WHERE u.kind OPERATOR(pg_catalog.=) ANY ('{migration,revert}')"
-		"   AND t.object OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT $1 UNION ALL"
-		"       SELECT o.parent FROM migrate.objects o WHERE o.id OPERATOR(pg_catalog.=) $1"
-		"       AND o.parent IS NOT NULL)))",
+		"   AND t.object OPERATOR(pg_catalog.=) $1)"
+		" OR EXISTS (SELECT 1 FROM migrate.objects o JOIN migrate.units u"
+		"   ON u.id OPERATOR(pg_catalog.=) o.created_unit"
+		"   WHERE o.id OPERATOR(pg_catalog.=) $1"
+		"   AND u.kind OPERATOR(pg_catalog.=) ANY ('{migration,revert}'))",
 		1, {INT8OID}
 	};
 	Datum		v[1] = {Int64GetDatum(id)};
@@ -426,13 +433,22 @@ same_address(const ObjectAddress *a, const ObjectAddress *b)
 		a->objectSubId == b->objectSubId;
 }
 
-/* re-read the live image of every object and index them by address */
+/*
+ * Re-read the live image of every object and index them by address; a no-op
+ * when no statement ran since the last time (rv->executed counts them).
+ */
 static void
 refresh_live(Planner *p)
 {
 	HASHCTL		ctl;
 	ListCell   *lc;
 	int			nest;
+
+	if (p->byaddr != NULL && p->refreshed_at == p->rv->executed &&
+		p->refreshed_objects == list_length(p->seg->order))
+		return;
+	p->refreshed_at = p->rv->executed;
+	p->refreshed_objects = list_length(p->seg->order);
 
 	ctl.keysize = sizeof(ObjectAddress);
 	ctl.entrysize = sizeof(AddrEntry);
@@ -487,10 +503,27 @@ plan_object_at(Planner *p, const ObjectAddress *addr)
 	return e ? e->obj : NULL;
 }
 
+/*
+ * The object o belongs to (a column's table, ...).  A parent outside the
+ * revert set is loaded for reference (checks read its table): it is
+ * neither planned nor verified.
+ */
 RObj *
 plan_parent(Planner *p, RObj *o)
 {
-	return o->parent ? plan_object(p->seg, o->parent) : NULL;
+	RObj	   *parent;
+
+	if (o->parent == 0)
+		return NULL;
+	parent = plan_object(p->seg, o->parent);
+	if (parent == NULL)
+	{
+		parent = plan_add_object(p->seg, o->parent, false);
+		parent->auxiliary = true;
+		if (p->byaddr != NULL)
+			index_live(p, parent);
+	}
+	return parent;
 }
 
 /* objects of the segment whose registry parent is o (of a kind, or any) */
@@ -721,6 +754,13 @@ step_cmp(const Step *a, const Step *b)
 List *
 plan_toposort(List *steps)
 {
+	return plan_toposort_try(steps, NULL);
+}
+
+/* the same; with cycle given, a cycle sets it and returns NIL */
+List *
+plan_toposort_try(List *steps, bool *cycle)
+{
 	List	   *ready = NIL;
 	List	   *out = NIL;
 	ListCell   *lc;
@@ -779,6 +819,10 @@ plan_toposort(List *steps)
 				ready = lappend(ready, s);
 		}
 	}
+	if (cycle != NULL)
+		*cycle = list_length(out) != total;
+	if (list_length(out) != total && cycle != NULL)
+		return NIL;
 	if (list_length(out) != total)
 	{
 		StringInfoData buf;
@@ -918,7 +962,7 @@ dependent_object(Planner *p, const ObjectAddress *canon)
 	y = plan_object(p->seg, id);
 	if (y == NULL)
 	{
-		y = plan_add_object(p->seg, id);
+		y = plan_add_object(p->seg, id, true);
 		/* with its children (a view's triggers, a materialized view's indexes) */
 		{
 			ListCell   *lc;
@@ -978,6 +1022,20 @@ handle_dependent(Planner *p, RObj *x, Step *xstep, LiveDep *d)
 	if (y == x)
 		return;
 	yp = plan_parent(p, y);
+	if (yp != NULL && yp->dropping && yp->first != NULL && p->split_fkeys &&
+		is_kind(y, "table constraint") && y->live_img != NULL &&
+		streq_null(img_text(y->live_img, "type"), "foreign key"))
+	{
+		/* tables that reference each other: the key goes first, alone */
+		if (y->first == NULL)
+		{
+			Step	   *ys = diff_drop(p, y, diff_drop_priority(y), false);
+
+			plan_after(yp->first, ys);
+		}
+		plan_after(xstep, y->first);
+		return;
+	}
 	if (yp != NULL && yp->dropping && yp->first != NULL)
 	{
 		plan_after(xstep, yp->first);
@@ -1156,20 +1214,24 @@ goes_with_other(Planner *p, RObj *o)
 	return false;
 }
 
-static void
-phase_drops(Planner *p)
+/*
+ * Plan the drops; when tables to drop reference each other, a second
+ * attempt drops the foreign keys between them first.
+ */
+static List *
+plan_drops(Planner *p)
 {
 	ListCell   *lc;
 	List	   *drops = NIL;
 	bool		changed;
 
-	p->phase = 1;
 	p->steps = NIL;
 	foreach(lc, p->seg->order)
 	{
 		RObj	   *o = lfirst(lc);
 
 		o->first = o->last = o->ready = o->create_first = NULL;
+		o->dropping = o->implied = false;
 		if (o->planned && o->live_img != NULL && o->target == NULL && !late_kind(o))
 			o->dropping = true;
 	}
@@ -1203,7 +1265,24 @@ phase_drops(Planner *p)
 
 		handle_dependents(p, s->obj, s);
 	}
-	exec_steps(p->rv, p->seg, plan_toposort(p->steps), true);
+	return p->steps;
+}
+
+static void
+phase_drops(Planner *p)
+{
+	List	   *order;
+	bool		cycle = false;
+
+	p->phase = 1;
+	p->split_fkeys = false;
+	order = plan_toposort_try(plan_drops(p), &cycle);
+	if (cycle)
+	{
+		p->split_fkeys = true;
+		order = plan_toposort(plan_drops(p));
+	}
+	exec_steps(p->rv, p->seg, order, true);
 	p->steps = NIL;
 }
 
@@ -1548,9 +1627,14 @@ target_edges(Planner *p)
 				continue;
 			plan_after(o->create_first, d->ready);
 		}
+		/* the parts of an object created (or rebuilt) here follow it */
 		parent = plan_parent(p, o);
-		if (parent != NULL && parent->ready != NULL && parent->ready != o->create_first)
+		if (parent != NULL && parent->ready != NULL && parent->ready != o->create_first &&
+			(parent->created || parent->rebuilt))
 			plan_after(o->create_first, parent->ready);
+		/* a table is attached as a partition once its columns are right */
+		if (parent != NULL && parent->attach != NULL && o->last != NULL)
+			plan_after(parent->attach, o->last);
 		foreach(lc2, o->wait_for)
 			plan_after(o->create_first, lfirst(lc2));
 	}
@@ -1610,6 +1694,7 @@ phase_reconcile(Planner *p, bool execute)
 		RObj	   *o = lfirst(lc);
 
 		o->first = o->last = o->ready = o->create_first = NULL;
+		o->attach = NULL;
 		o->created = false;
 		o->wait_for = NIL;
 		if (o->live_img != NULL && !o->parked)
@@ -1620,10 +1705,23 @@ phase_reconcile(Planner *p, bool execute)
 	{
 		RObj	   *o = list_nth(p->seg->order, i);
 
-		if (!o->planned || o->dropping || o->parked || o->live_img == NULL || o->target == NULL)
+		if (o->dropping || o->parked || o->live_img == NULL || o->target == NULL)
 			continue;
 		if (img_equal(img_normalize(o->live_img), img_normalize(o->target)))
 			continue;
+		if (!o->planned)
+		{
+			RObj	   *par = o->parent ? plan_object(p->seg, o->parent) : NULL;
+
+			/*
+			 * GRANT on columns records their table: a column of a planned
+			 * table whose privileges alone differ gets them back.
+			 */
+			if (par == NULL || !par->planned || !is_kind(o, "table column") ||
+				!img_equal(img_without_acl(img_normalize(o->live_img)),
+						   img_without_acl(img_normalize(o->target))))
+				continue;
+		}
 		diff_object(p, o);
 	}
 	/* creates, including what is rebuilt */
@@ -1636,7 +1734,14 @@ phase_reconcile(Planner *p, bool execute)
 		if (o->live_img != NULL && !o->dropping && !o->parked)
 			continue;
 		if (!o->planned && !o->rebuilt)
-			continue;
+		{
+			RObj	   *par = o->parent ? plan_object(p->seg, o->parent) : NULL;
+
+			/* the parts of a rebuilt or re-created object come back with it */
+			if (par == NULL || par->target == NULL ||
+				!(par->rebuilt || par->live_img == NULL || par->dropping))
+				continue;
+		}
 		diff_create(p, o);
 	}
 	mark_ready(p);

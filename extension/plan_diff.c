@@ -91,6 +91,151 @@ decoration(Planner *p, RObj *o, char *sql)
 }
 
 /* comment and owner, when the target's differ from what live has */
+/* GRANT keywords of aclitem privilege letters */
+static const char *
+privilege_name(char c)
+{
+	switch (c)
+	{
+		case 'r':
+			return "SELECT";
+		case 'a':
+			return "INSERT";
+		case 'w':
+			return "UPDATE";
+		case 'd':
+			return "DELETE";
+		case 'D':
+			return "TRUNCATE";
+		case 'x':
+			return "REFERENCES";
+		case 't':
+			return "TRIGGER";
+		case 'X':
+			return "EXECUTE";
+		case 'U':
+			return "USAGE";
+		case 'C':
+			return "CREATE";
+		case 'c':
+			return "CONNECT";
+		case 'T':
+			return "TEMPORARY";
+		default:
+			return NULL;
+	}
+}
+
+/* "TABLE public.t", "FUNCTION public.f(integer)": what GRANT names */
+static char *
+grant_target(RObj *o, Jsonb *img)
+{
+	const char *kw;
+
+	if (is_kind(o, "view") || is_kind(o, "materialized view") || is_kind(o, "table"))
+		kw = "TABLE";
+	else if (is_kind(o, "enum") || is_kind(o, "composite type"))
+		kw = "TYPE";
+	else
+		kw = ddl_keyword(o->kind);
+	return psprintf("%s %s", kw, ddl_object_name(o, img));
+}
+
+/* "role" of "role=arw/grantor", quoted; PUBLIC for the empty grantee */
+static char *
+acl_grantee(const char *item)
+{
+	const char *eq = strchr(item, '=');
+	char	   *name;
+
+	if (eq == NULL || eq == item)
+		return pstrdup("PUBLIC");
+	name = pnstrdup(item, eq - item);
+	if (name[0] == '"')
+	{
+		/* aclitemout quotes names that need it, doubling inner quotes */
+		StringInfoData buf;
+
+		initStringInfo(&buf);
+		for (char *c = name + 1; *c && !(*c == '"' && c[1] != '"'); c++)
+		{
+			if (*c == '"')
+				c++;
+			appendStringInfoChar(&buf, *c);
+		}
+		name = buf.data;
+	}
+	return pstrdup(quote_identifier(name));
+}
+
+/*
+ * Privileges: when the target's differ from live's, revoke what live
+ * grants and grant what the target does (the grantor is the owner, as for
+ * a GRANT by the owner or a superuser).
+ */
+static void
+privileges(Planner *p, RObj *o, List *live_items)
+{
+	List	   *target_items;
+	char	   *what;
+	ListCell   *lc;
+	List	   *revoked = NIL;
+
+	target_items = img_acl_items(o->target);
+	if (list_length(target_items) == list_length(live_items))
+	{
+		bool		same = true;
+		ListCell   *a,
+				   *b;
+
+		forboth(a, target_items, b, live_items)
+			if (strcmp(lfirst(a), lfirst(b)) != 0)
+				same = false;
+		if (same)
+			return;
+	}
+	what = grant_target(o, o->target);
+	foreach(lc, live_items)
+	{
+		char	   *grantee = acl_grantee(lfirst(lc));
+
+		if (revert_str_member(revoked, grantee))
+			continue;
+		revoked = lappend(revoked, grantee);
+		decoration(p, o, psprintf("REVOKE ALL ON %s FROM %s", what, grantee));
+	}
+	foreach(lc, target_items)
+	{
+		char	   *item = lfirst(lc);
+		char	   *eq = strchr(item, '=');
+		char	   *slash = eq ? strchr(eq, '/') : NULL;
+		StringInfoData plain,
+					granted;
+
+		if (eq == NULL || slash == NULL)
+			continue;
+		initStringInfo(&plain);
+		initStringInfo(&granted);
+		for (char *c = eq + 1; c < slash; c++)
+		{
+			const char *name = privilege_name(*c);
+			bool		option = c[1] == '*';
+
+			if (name == NULL)
+				continue;
+			appendStringInfo(option ? &granted : &plain, "%s%s",
+							 (option ? granted.len : plain.len) ? ", " : "", name);
+			if (option)
+				c++;
+		}
+		if (plain.len)
+			decoration(p, o, psprintf("GRANT %s ON %s TO %s", plain.data, what, acl_grantee(item)));
+		if (granted.len)
+			decoration(p, o, psprintf("GRANT %s ON %s TO %s WITH GRANT OPTION", granted.data, what,
+									  acl_grantee(item)));
+	}
+}
+
 static void
 decorate(Planner *p, RObj *o, Jsonb *live)
 {
@@ -101,6 +246,8 @@ decorate(Planner *p, RObj *o, Jsonb *live)
 		decoration(p, o, ddl_comment(o, o->target, tc));
 	if (to != NULL && !streq(to, img_text(live, "owner")))
 		decoration(p, o, ddl_owner(o, o->target, to));
+	if (!img_same(img_normalize(o->target), img_normalize(live), "acl"))
+		privileges(p, o, img_acl_items(live));
 }
 
 /* decorations of an object created by the plan: nothing is set yet */
@@ -114,6 +261,11 @@ decorate_new(Planner *p, RObj *o)
 		decoration(p, o, ddl_comment(o, o->target, tc));
 	if (to != NULL && strcmp(to, p->current_user) != 0)
 		decoration(p, o, ddl_owner(o, o->target, to));
+	if (!img_is_null(o->target, "acl"))
+	{
+		/* a new object has its owner's default privileges */
+		privileges(p, o, img_acl_items(img_without_acl(o->target)));
+	}
 }
 
 /* ------------------------------------------------------------------------
@@ -318,7 +470,8 @@ table_source(Planner *p, RObj *table)
 			continue;
 		}
 		if (c != NULL && c->target != NULL &&
-			!streq(img_text(c->target, "type"), img_text(c->live_img, "type")))
+			!streq(img_text(c->target, "type"), img_text(c->live_img, "type")) &&
+			OidIsValid(plan_type_oid(img_text(c->target, "type"))))
 		{
 			plain = false;
 			appendStringInfo(&buf, "%s AS %s",
@@ -346,7 +499,13 @@ table_source(Planner *p, RObj *table)
 			def = img_text(c->target, "default");
 		if (buf.len > 7)
 			appendStringInfoString(&buf, ", ");
-		if (def != NULL && !plan_expr_volatile(def, false))
+		if (!OidIsValid(plan_type_oid(type)))
+		{
+			/* its type is created by the plan too */
+			appendStringInfo(&buf, "NULL AS %s", qn);
+			s.unknown = lappend(s.unknown, img_text(c->target, "name"));
+		}
+		else if (def != NULL && !plan_expr_volatile(def, false))
 			appendStringInfo(&buf, "(%s)::%s AS %s", def, type, qn);
 		else
 		{
@@ -473,7 +632,7 @@ check_unique(Planner *p, RObj *o, RObj *table, List *keys, const char *pred,
 	dup = psprintf("SELECT 1 FROM %s%s%s GROUP BY %s HAVING count(*) > 1", src.from,
 				   where.len ? " WHERE " : "", where.data, group.data);
 	c = check_new(CHECK_UNIQUE, o->version, o->identity, table->identity);
-	c->unit_word = "groups of duplicate rows";
+	c->unit_word = "group of duplicate rows";
 	if (pk)
 	{
 		StringInfoData nulls;
@@ -693,6 +852,42 @@ column_extras(Planner *p, RObj *col, Jsonb *live)
 									table, name, img_int(t, "statistics", -1)));
 	if (!img_same(t, live, "comment"))
 		decoration(p, col, ddl_comment(col, t, img_text(t, "comment")));
+	if (!img_same(img_normalize(t), live ? img_normalize(live) : NULL, "acl"))
+	{
+		/* column privileges: GRANT ... (column) ON TABLE */
+		List	   *revoked = NIL;
+		ListCell   *lc;
+
+		foreach(lc, live ? img_strings(live, "acl") : NIL)
+		{
+			char	   *grantee = acl_grantee(lfirst(lc));
+
+			if (revert_str_member(revoked, grantee))
+				continue;
+			revoked = lappend(revoked, grantee);
+			decoration(p, col, psprintf("REVOKE ALL (%s) ON TABLE %s FROM %s", name, table, grantee));
+		}
+		foreach(lc, img_strings(t, "acl"))
+		{
+			char	   *item = lfirst(lc);
+			char	   *eq = strchr(item, '=');
+			char	   *slash = eq ? strchr(eq, '/') : NULL;
+
+			if (eq == NULL || slash == NULL)
+				continue;
+			for (char *c = eq + 1; c < slash; c++)
+			{
+				const char *priv = privilege_name(*c);
+
+				if (priv == NULL)
+					continue;
+				decoration(p, col, psprintf("GRANT %s (%s) ON TABLE %s TO %s%s", priv, name, table,
+											acl_grantee(item), c[1] == '*' ? " WITH GRANT OPTION" : ""));
+				if (c[1] == '*')
+					c++;
+			}
+		}
+	}
 }
 
 static void
@@ -1013,6 +1208,63 @@ diff_create(Planner *p, RObj *o)
  * Alters
  * ------------------------------------------------------------------------
  */
+/*
+ * A column of an enum the plan rebuilds (its live type is the old enum,
+ * renamed away; its target the new one): no row may use a label that goes.
+ */
+static Check *
+enum_label_check(Planner *p, RObj *col, RObj *table, const char *ltype, const char *ttype,
+				 const char *qt, const char *qn)
+{
+	bool		array = false;
+	char	   *base = pstrdup(ttype);
+	size_t		len = strlen(base);
+	ListCell   *lc;
+	RObj	   *e = NULL;
+	List	   *gone = NIL;
+	StringInfoData labels;
+	Check	   *c;
+	char	   *cond;
+
+	if (len > 2 && strcmp(base + len - 2, "[]") == 0)
+	{
+		array = true;
+		base[len - 2] = '\0';
+	}
+	foreach(lc, p->seg->order)
+	{
+		RObj	   *x = lfirst(lc);
+
+		if (x->parked && is_kind(x, "enum") && x->target != NULL && x->live_img != NULL &&
+			streq(img_qualified(x->target), base))
+			e = x;
+	}
+	if (e == NULL)
+		return NULL;
+	foreach(lc, img_strings(e->live_img, "labels"))
+		if (!revert_str_member(img_strings(e->target, "labels"), lfirst(lc)))
+			gone = lappend(gone, lfirst(lc));
+	c = check_new(CHECK_LABEL_UNUSED, col->version, col->identity, table ? table->identity : NULL);
+	if (gone == NIL)
+	{
+		c->sql = NULL;
+		return NULL;
+	}
+	initStringInfo(&labels);
+	foreach(lc, gone)
+		appendStringInfo(&labels, "%s%s", labels.len ? ", " : "", quote_literal_cstr(lfirst(lc)));
+	cond = array
+		? psprintf("%s::text[] && ARRAY[%s]", qn, labels.data)
+		: psprintf("%s::text IN (%s)", qn, labels.data);
+	c->sql = psprintf("SELECT NOT EXISTS (SELECT 1 FROM %s WHERE %s) AS label_unused", qt, cond);
+	c->count_sql = psprintf("SELECT count(*) FROM %s WHERE %s", qt, cond);
+	c->what = psprintf("column %s uses label%s %s of type %s, which version %s did not have",
+					   col->identity, list_length(gone) > 1 ? "s" : "", labels.data, base,
+					   p->seg->target_version ? p->seg->target_version : "0");
+	(void) ltype;
+	return c;
+}
+
 static void
 diff_column(Planner *p, RObj *o)
 {
@@ -1029,9 +1281,23 @@ diff_column(Planner *p, RObj *o)
 	Jsonb	   *lid = img_sub(l, "identity");
 	Step	   *s;
 	Step	   *type_step = NULL;
+	Check	   *c;
 
 	if (diff_is_derived(o, t) && diff_is_derived(o, l))
+	{
+		/* an inherited column: its own default, NOT NULL, comment and storage only */
+		if (img_bool(t, "not_null") != img_bool(l, "not_null"))
+			plan_step(p, P_COLUMN + C_NOT_NULL, o,
+					  psprintf("ALTER TABLE %s ALTER COLUMN %s %s NOT NULL", qt, qn,
+							   img_bool(t, "not_null") ? "SET" : "DROP"));
+		if (!img_same(t, l, "default"))
+			plan_step(p, P_COLUMN + C_SET_DEFAULT, o, img_is_null(t, "default")
+					  ? psprintf("ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT", qt, qn)
+					  : psprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s", qt, qn,
+								 img_text(t, "default")));
+		column_extras(p, o, l);
 		return;
+	}
 	/* a generated column cannot change its expression: rebuild it */
 	if (!img_same(t, l, "generated"))
 	{
@@ -1040,10 +1306,26 @@ diff_column(Planner *p, RObj *o)
 					  psprintf("ALTER TABLE %s ALTER COLUMN %s DROP EXPRESSION", qt, qn));
 		else
 		{
-			if (img_is_null(l, "generated"))
-				plan_refuse(o, "a column with data would have to become a generated column",
-							"Revert this version with a hand-written down section.");
+			Step	   *drop;
+
+			/*
+			 * A plain column becomes generated again: its values are
+			 * replaced by the expression's, so they must equal them.
+			 */
 			plan_rebuild(p, o);
+			drop = o->first;
+			if (img_is_null(l, "generated") && drop != NULL && table != NULL)
+			{
+				char	   *expr = img_text(t, "generated");
+				char	   *cond = psprintf("%s IS DISTINCT FROM (%s)", qn, expr);
+
+				c = check_new(CHECK_LOSSLESS, o->version, o->identity, table->identity);
+				c->sql = psprintf("SELECT NOT EXISTS (SELECT 1 FROM %s WHERE %s) AS lossless", qt, cond);
+				c->count_sql = psprintf("SELECT count(*) FROM %s WHERE %s", qt, cond);
+				c->what = psprintf("column %s holds values other than its generation expression %s",
+								   o->identity, expr);
+				drop->check = c;
+			}
 			return;
 		}
 	}
@@ -1065,13 +1347,14 @@ diff_column(Planner *p, RObj *o)
 							  psprintf("ALTER TABLE %s ALTER COLUMN %s TYPE %s%s%s USING %s",
 									   qt, qn, ttype, coll ? " COLLATE " : "", coll ? coll : "",
 									   usingexpr));
-		if (!streq(ttype, ltype) && !widening(ltype, ttype))
+		if (!streq(ttype, ltype) && (c = enum_label_check(p, o, table, ltype, ttype, qt, qn)) != NULL)
+			type_step->check = c;
+		else if (!streq(ttype, ltype) && !widening(ltype, ttype) && OidIsValid(plan_type_oid(ttype)))
 		{
-			Check	   *c = check_new(CHECK_LOSSLESS, o->version, o->identity,
-									  table ? table->identity : NULL);
 			char	   *back = psprintf("(%s)", cast_expr(psprintf("(%s)", usingexpr), ttype, ltype));
 			char	   *cond = psprintf("%s IS NOT NULL AND %s IS DISTINCT FROM %s", qn, back, qn);
 
+			c = check_new(CHECK_LOSSLESS, o->version, o->identity, table ? table->identity : NULL);
 			c->sql = psprintf("SELECT NOT EXISTS (SELECT 1 FROM %s WHERE %s) AS lossless", qt, cond);
 			c->count_sql = psprintf("SELECT count(*) FROM %s WHERE %s", qt, cond);
 			c->what = psprintf("changing column %s back to type %s would change values",
@@ -1109,7 +1392,7 @@ diff_column(Planner *p, RObj *o)
 		plan_step(p, P_COLUMN + C_SET_DEFAULT, o,
 				  psprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s", qt, qn,
 						   img_text(t, "default")));
-	if (img_bool(t, "not_null") != img_bool(l, "not_null") && !diff_is_derived(o, t))
+	if (img_bool(t, "not_null") != img_bool(l, "not_null"))
 	{
 		s = plan_step(p, P_COLUMN + C_NOT_NULL, o,
 					  psprintf("ALTER TABLE %s ALTER COLUMN %s %s NOT NULL", qt, qn,
@@ -1154,9 +1437,9 @@ diff_table(Planner *p, RObj *o)
 			plan_step(p, P_DETACH, o, psprintf("ALTER TABLE %s DETACH PARTITION %s",
 											   img_text(l, "partition_of"), q));
 		if (!img_is_null(t, "partition_of"))
-			plan_step(p, P_ATTACH, o, psprintf("ALTER TABLE %s ATTACH PARTITION %s %s",
-											   img_text(t, "partition_of"), q,
-											   img_text(t, "partition_bound")));
+			o->attach = plan_step(p, P_ATTACH, o, psprintf("ALTER TABLE %s ATTACH PARTITION %s %s",
+														   img_text(t, "partition_of"), q,
+														   img_text(t, "partition_bound")));
 	}
 	if (!img_same(t, l, "persistence"))
 		plan_step(p, P_TABLE, o, psprintf("ALTER TABLE %s SET %s", q,

@@ -31,6 +31,7 @@
 #include "commands/trigger.h"
 #include "nodes/makefuncs.h"
 #include "parser/parse_type.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/catcache.h"
 #include "utils/jsonb.h"
@@ -206,6 +207,12 @@ img_qualified(Jsonb *j)
  * Normalizing for comparison
  * ------------------------------------------------------------------------
  */
+static int
+cmp_str_cells(const ListCell *a, const ListCell *b)
+{
+	return strcmp(lfirst(a), lfirst(b));
+}
+
 
 /* a copy of the top-level object without the given keys */
 static Jsonb *
@@ -250,6 +257,122 @@ img_without(Jsonb *img, const char *const *keys, int nkeys)
  * it is also defined locally only as far as ATTACH PARTITION allows, which
  * changes nothing a user can see: "local" is left out for those.
  */
+/*
+ * The ACL object type of a kind, for its default privileges; -1 when the
+ * kind has none.
+ */
+static int
+acl_objtype(const char *kind)
+{
+	if (strcmp(kind, "table") == 0 || strcmp(kind, "view") == 0 ||
+		strcmp(kind, "materialized view") == 0)
+		return OBJECT_TABLE;
+	if (strcmp(kind, "sequence") == 0)
+		return OBJECT_SEQUENCE;
+	if (strcmp(kind, "function") == 0 || strcmp(kind, "procedure") == 0)
+		return OBJECT_FUNCTION;
+	if (strcmp(kind, "schema") == 0)
+		return OBJECT_SCHEMA;
+	if (strcmp(kind, "enum") == 0 || strcmp(kind, "composite type") == 0 ||
+		strcmp(kind, "domain") == 0)
+		return OBJECT_TYPE;
+	return -1;
+}
+
+/*
+ * The privileges of an image as a sorted list of aclitem texts: an "acl"
+ * of null stands for the default privileges of its owner, which is what
+ * GRANT and REVOKE can give back.
+ */
+List *
+img_acl_items(Jsonb *img)
+{
+	char	   *kind = img_text(img, "kind");
+	char	   *owner = img_text(img, "owner");
+	List	   *items;
+	Acl		   *acl;
+	Oid			ownerid;
+	int			objtype;
+
+	if (!img_is_null(img, "acl"))
+		return img_strings(img, "acl");
+	if (kind == NULL || owner == NULL || (objtype = acl_objtype(kind)) < 0)
+		return NIL;
+	ownerid = get_role_oid(owner, true);
+	if (!OidIsValid(ownerid))
+		return NIL;
+	acl = acldefault((ObjectType) objtype, ownerid);
+	items = NIL;
+	for (int i = 0; i < ACL_NUM(acl); i++)
+		items = lappend(items, DatumGetCString(DirectFunctionCall1(aclitemout,
+																   PointerGetDatum(&ACL_DAT(acl)[i]))));
+	list_sort(items, cmp_str_cells);
+	return items;
+}
+
+static Jsonb *img_with_acl_value(Jsonb *img, List *items, bool null);
+
+static Jsonb *
+img_with_acl(Jsonb *img, List *items)
+{
+	return img_with_acl_value(img, items, false);
+}
+
+/* the image with "acl": null (the owner's default privileges) */
+Jsonb *
+img_without_acl(Jsonb *img)
+{
+	return img_with_acl_value(img, NIL, true);
+}
+
+static Jsonb *
+img_with_acl_value(Jsonb *img, List *items, bool null)
+{
+	JsonbIterator *it = JsonbIteratorInit(&img->root);
+	JsonbParseState *state = NULL;
+	JsonbValue	v;
+	JsonbValue *res = NULL;
+	JsonbIteratorToken tok;
+	bool		replace = false;
+
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		if (tok == WJB_KEY)
+		{
+			replace = v.val.string.len == 3 && strncmp(v.val.string.val, "acl", 3) == 0;
+			res = pushJsonbValue(&state, tok, &v);
+		}
+		else if (tok == WJB_VALUE && replace && null)
+		{
+			JsonbValue	n;
+
+			n.type = jbvNull;
+			res = pushJsonbValue(&state, WJB_VALUE, &n);
+			replace = false;
+		}
+		else if (tok == WJB_VALUE && replace)
+		{
+			ListCell   *lc;
+
+			res = pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
+			foreach(lc, items)
+			{
+				JsonbValue	e;
+
+				e.type = jbvString;
+				e.val.string.val = lfirst(lc);
+				e.val.string.len = strlen(lfirst(lc));
+				res = pushJsonbValue(&state, WJB_ELEM, &e);
+			}
+			res = pushJsonbValue(&state, WJB_END_ARRAY, NULL);
+			replace = false;
+		}
+		else
+			res = pushJsonbValue(&state, tok, tok < WJB_BEGIN_ARRAY ? &v : NULL);
+	}
+	return JsonbValueToJsonb(res);
+}
+
 Jsonb *
 img_normalize(Jsonb *img)
 {
@@ -264,10 +387,15 @@ img_normalize(Jsonb *img)
 	kind = img_text(img, "kind");
 	if (kind == NULL)
 		return img;
+	if (img_is_null(img, "acl") && acl_objtype(kind) >= 0 && !img_is_null(img, "owner"))
+		img = img_with_acl(img, img_acl_items(img));
 	if (strcmp(kind, "table") == 0)
 		return img_without(img, table_keys, 1);
 	if (strcmp(kind, "table column") == 0)
 	{
+		/* no column privileges: never granted, or all revoked */
+		if (!img_is_null(img, "acl") && img_strings(img, "acl") == NIL)
+			img = img_without_acl(img);
 		if (img_int(img, "inherited", 0) > 0)
 			return img_without(img, inherited_column_keys, 2);
 		return img_without(img, column_keys, 1);

@@ -362,6 +362,12 @@ report_drift(Revert *rv, int64 boundary)
 		" WHERE d.kind OPERATOR(pg_catalog.=) 'drift' AND d.id OPERATOR(pg_catalog.>) $1"
 		" AND (t.object IN (SELECT object FROM r)"
 		"   OR t.object IN (SELECT o.id FROM migrate.objects o WHERE o.parent IN (SELECT object FROM r)))"
+		/* a later revert that touched the object settled it */
+		" AND NOT EXISTS (SELECT 1 FROM migrate.touches t2 JOIN migrate.units rv"
+		"   ON rv.id OPERATOR(pg_catalog.=) t2.unit AND rv.kind OPERATOR(pg_catalog.=) 'revert'"
+		"   WHERE rv.id OPERATOR(pg_catalog.>) d.id AND (t2.object OPERATOR(pg_catalog.=) t.object"
+		"     OR t2.object OPERATOR(pg_catalog.=) (SELECT o2.parent FROM migrate.objects o2"
+		"        WHERE o2.id OPERATOR(pg_catalog.=) t.object)))"
 		" GROUP BY d.id ORDER BY d.id",
 		1, {INT8OID}
 	};
@@ -381,9 +387,9 @@ report_drift(Revert *rv, int64 boundary)
 		MemoryContext old = MemoryContextSwitchTo(outer);
 		char	   *stmt = mq_text(i, 4);
 
-		found = lappend(found, psprintf("%s|%s", stmt ? stmt : "(statement not recorded)",
-										psprintf("by %s at %s, touching %s", mq_text(i, 3),
-												 mq_text(i, 2), mq_text(i, 5))));
+		found = lappend(found, psprintf("%s|%s|%s", stmt ? stmt : "(statement not recorded)",
+										psprintf("touching %s", mq_text(i, 5)),
+										psprintf("by %s at %s", mq_text(i, 3), mq_text(i, 2))));
 		MemoryContextSwitchTo(old);
 	}
 	migrate_restore_user(&sw);
@@ -392,9 +398,12 @@ report_drift(Revert *rv, int64 boundary)
 	{
 		char	   *s = lfirst(lc);
 		char	   *bar = strchr(s, '|');
+		char	   *bar2 = strchr(bar + 1, '|');
 
 		*bar = '\0';
-		revert_add_row(rv, ROW_DRIFT, NULL, s, bar + 1, -1);
+		*bar2 = '\0';
+		revert_add_row(rv, ROW_DRIFT, NULL, s, psprintf("%s, %s", bar + 1, bar2 + 1), -1)->detail =
+			pstrdup(bar + 1);
 		n++;
 	}
 
@@ -420,7 +429,8 @@ report_drift(Revert *rv, int64 boundary)
 				revert_add_row(rv, ROW_DRIFT, NULL,
 							   psprintf("%s %s changed outside any recorded statement", o->kind,
 										o->identity),
-							   img_differences(o->latest, live), -1);
+							   img_differences(o->latest, live), -1)->detail =
+					psprintf("%s %s", o->kind, o->identity);
 				n++;
 			}
 		}
@@ -456,6 +466,9 @@ make_segments(List *reverted, const char *below)
 			segs = lappend(segs, cur);
 		}
 		cur->versions = lappend(cur->versions, r->version);
+		/* a down section written for a complete version does not fit a partial one */
+		if (r->down != NIL && !handwritten)
+			cur->unused_down = lappend(cur->unused_down, r->version);
 		if (r->units != NIL)
 		{
 			int64		first = *(int64 *) linitial(r->units);
@@ -597,8 +610,11 @@ run_handwritten(Revert *rv, Segment *seg, bool execute, const char *search_path)
 			int			nest = NewGUCNestLevel();
 			int			rc;
 
+			ErrorContextCallback cb;
+
 			(void) set_config_option("search_path", search_path ? search_path : "",
 									 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+			exec_push_context(&cb, linitial(seg->versions), sql);
 			SPI_connect();
 			PG_TRY();
 			{
@@ -629,6 +645,7 @@ run_handwritten(Revert *rv, Segment *seg, bool execute, const char *search_path)
 						 errmsg("transaction control statements cannot be part of a hand-written down section"),
 						 errdetail("Statement: %s", sql)));
 			SPI_finish();
+			error_context_stack = cb.previous;
 			AtEOXact_GUC(false, nest);
 			CommandCounterIncrement();
 		}
@@ -716,15 +733,49 @@ record_reverted(Revert *rv, List *segs, List *reverted, const char *hash)
  * Running the segments
  * ------------------------------------------------------------------------
  */
+/* how many objects the verification compares */
+static int
+verifiable(Segment *seg)
+{
+	ListCell   *lc;
+	int			n = 0;
+
+	foreach(lc, seg->order)
+	{
+		RObj	   *o = lfirst(lc);
+
+		if (migrate_image_kind_supported(o->kind) && !o->auxiliary)
+			n++;
+	}
+	return n;
+}
+
 static void
 run_segment(Revert *rv, Segment *seg, bool last, const char *search_path)
 {
 	bool		execute = rv->mode == REVERT_EXECUTE || !last;
 	char	   *label = plan_segment_label(seg);
 	int			n;
+	int			suppressed = 0;
 
 	rv->segment = seg->index;
-	seg->unit = migrate_unit_begin(UNIT_REVERT, linitial(seg->versions), -1, NULL);
+	{
+		ListCell   *lc;
+
+		foreach(lc, seg->unused_down)
+			revert_add_row(rv, ROW_NOTE, lfirst(lc),
+						   psprintf("the hand-written down section of version %s is not used: the version was not applied completely, so the revert is computed from what it did",
+									(char *) lfirst(lc)), NULL, -1);
+	}
+	/*
+	 * A segment that runs is a unit of history; one that is only planned
+	 * (rolled back anyway) records nothing, which also spares its event
+	 * trigger work.
+	 */
+	if (execute)
+		seg->unit = migrate_unit_begin(UNIT_REVERT, linitial(seg->versions), -1, NULL);
+	else
+		suppressed = migrate_capture_suppress();
 	plan_load_segment(rv, seg);
 	if (!seg->has_units)
 	{
@@ -762,17 +813,20 @@ run_segment(Revert *rv, Segment *seg, bool last, const char *search_path)
 		else
 			plan_run_segment(rv, seg, execute);
 	}
+	if (!execute)
+		migrate_capture_restore(suppressed);
 	if (rv->stopped)
 	{
-		migrate_unit_abandon();
+		if (execute)
+			migrate_unit_abandon();
 		revert_add_row(rv, ROW_VERIFY, label, "not run: a check failed", NULL, -1);
 		return;
 	}
 	if (!execute)
 	{
-		migrate_unit_abandon();
+		n = verifiable(seg);
 		revert_add_row(rv, ROW_VERIFY, label,
-					   psprintf("%d objects will be compared with version %s", list_length(seg->order),
+					   psprintf("%d object%s will be compared with version %s", n, n == 1 ? "" : "s",
 								seg->target_version ? seg->target_version : "0 (before the first migration)"),
 					   "planned", -1);
 		return;
@@ -869,10 +923,12 @@ choose(Request *req, List *revs, char **below)
 					 errmsg("version \"%s\" is not recorded in this database", to),
 					 errhint("SELECT * FROM migrate_status() lists the versions a revert can go back to.")));
 	}
+	else if (revs == NIL)
+		return NIL;				/* nothing applied: nothing to revert */
 	else if (req->steps > list_length(revs))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("cannot revert %d versions: %d %s recorded", req->steps,
+				 errmsg("cannot revert %d versions: only %d %s recorded", req->steps,
 						list_length(revs), list_length(revs) == 1 ? "is" : "are"),
 				 errhint("SELECT * FROM migrate_status() lists them.")));
 	foreach(lc, revs)
@@ -1005,7 +1061,8 @@ revert_call(FunctionCallInfo fcinfo, Request *req)
 					 errmsg("cannot revert: the schema was changed outside migrations since version %s",
 							below ? below : "0"),
 					 errdetail("%d change%s to objects the revert works on, the first: %s (%s).",
-							   ndrift, ndrift == 1 ? "" : "s", first->statement, first->result),
+							   ndrift, ndrift == 1 ? "" : "s", first->statement,
+							   first->detail ? first->detail : first->result),
 					 errhint("Review them with SELECT * FROM migrate_plan(...), then pass accept_drift => true to revert anyway.")));
 		}
 	}

@@ -72,6 +72,7 @@ typedef struct RevertRow
 	char	   *version;
 	char	   *statement;
 	char	   *result;
+	char	   *detail;			/* for messages: what a drift row is about */
 	int64		duration_us;	/* -1: none */
 	int			segment;		/* index of the segment, for ordering */
 	int			seq;			/* order of creation */
@@ -100,7 +101,7 @@ typedef struct Check
 	char	   *sql;			/* SELECT NOT EXISTS (...) AS ... */
 	char	   *count_sql;		/* SELECT count(*) ... of what blocks */
 	char	   *what;			/* "table public.logs is not empty" */
-	const char *unit_word;		/* "rows", "groups of duplicates", ... */
+	const char *unit_word;		/* "row", "group of duplicate rows": singular */
 	char	   *version;
 	/* outcome */
 	bool		ran;
@@ -127,6 +128,7 @@ typedef struct RObj
 	Jsonb	   *live_img;		/* live image, refreshed per phase */
 	char	   *version;		/* reverted version that last touched it */
 	bool		planned;		/* touched by the segment: the plan may change it */
+	bool		auxiliary;		/* loaded only as the parent of another object */
 	bool		rebuilt;		/* dropped and created again by the plan */
 	bool		dropping;		/* dropped by the plan */
 	bool		implied;		/* goes away with what it belongs to */
@@ -137,6 +139,7 @@ typedef struct RObj
 	struct Step *ready;			/* the step after which dependents may follow */
 	struct Step *last;			/* its last step */
 	struct Step *create_first;	/* its first step that is not a drop */
+	struct Step *attach;		/* its ATTACH PARTITION step */
 	List	   *wait_for;		/* Step * its re-creation must follow */
 } RObj;
 
@@ -171,6 +174,7 @@ typedef struct Segment
 	bool		has_units;		/* some version changed the schema */
 	bool		handwritten;
 	List	   *down;			/* hand-written statements */
+	List	   *unused_down;	/* versions whose down section is not used (partial) */
 	HTAB	   *objs;			/* int64 id -> RObjEntry */
 	List	   *order;			/* RObj *, by id */
 	int64		unit;			/* revert unit (execute mode), 0 none */
@@ -185,8 +189,12 @@ typedef struct Planner
 	List	   *steps;			/* Step * */
 	int			seq;
 	int			phase;
+	bool		split_fkeys;	/* phase 1: foreign keys between dropped tables
+								 * dropped on their own (breaks cycles) */
 	HTAB	   *byaddr;			/* live address -> RObj */
 	char	   *current_user;
+	int64		refreshed_at;	/* rv->executed when live images were read */
+	int			refreshed_objects;	/* objects there were then */
 } Planner;
 
 /* The whole call. */
@@ -202,6 +210,7 @@ typedef struct Revert
 	int			tempno;			/* counter for temporary names */
 	bool		stopped;		/* dry run: a check failed, the rest is not run */
 	int			failed_checks;	/* dry run: checks that would block */
+	int64		executed;		/* statements run so far */
 	int			nsegments;
 	List	   *reverted;		/* char * versions, newest first */
 	char	   *from_version;
@@ -221,9 +230,10 @@ extern bool revert_str_member(List *strings, const char *s);
 /* ---- plan.c ---- */
 extern void plan_load_segment(Revert *rv, Segment *seg);
 extern RObj *plan_object(Segment *seg, int64 id);
-extern RObj *plan_add_object(Segment *seg, int64 id);
+extern RObj *plan_add_object(Segment *seg, int64 id, bool children);
 extern void plan_run_segment(Revert *rv, Segment *seg, bool execute);
 extern List *plan_toposort(List *steps);
+extern List *plan_toposort_try(List *steps, bool *cycle);
 extern bool plan_is_managed(int64 id);
 extern char *plan_segment_label(Segment *seg);
 extern Step *plan_step(Planner *p, int prio, RObj *o, char *sql);
@@ -280,6 +290,8 @@ extern List *img_elements(Jsonb *j, const char *key);
 extern bool img_same(Jsonb *a, Jsonb *b, const char *key);
 extern bool img_equal(Jsonb *a, Jsonb *b);
 extern Jsonb *img_normalize(Jsonb *img);
+extern List *img_acl_items(Jsonb *img);
+extern Jsonb *img_without_acl(Jsonb *img);
 extern char *img_differences(Jsonb *expected, Jsonb *found);
 extern char *img_qualified(Jsonb *j);
 extern bool img_resolve(const char *kind, Jsonb *img, ObjectAddress *out);
@@ -298,6 +310,7 @@ extern void exec_statement(Revert *rv, Segment *seg, const char *version, const 
 						   bool function_body);
 extern void exec_steps(Revert *rv, Segment *seg, List *steps, bool execute);
 extern int	exec_verify(Revert *rv, Segment *seg);
+extern void exec_push_context(ErrorContextCallback *cb, const char *version, const char *sql);
 extern int	exec_enter_settings(void);
 extern void exec_leave_settings(int nestlevel);
 

@@ -32,6 +32,7 @@
 
 #include "history.h"
 #include "image.h"
+#include "revert.h"
 #include "util.h"
 
 PG_FUNCTION_INFO_V1(migrate_version_key);
@@ -373,6 +374,8 @@ migrate_set_version(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("version, versions, descriptions and hashes must not be null")));
+	/* writes revisions: runners take turns (see migrate_lock_for_transaction) */
+	migrate_lock_for_transaction();
 	target = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	versions = migrate_text_list(PG_GETARG_ARRAYTYPE_P(1));
 	descriptions = migrate_text_list(PG_GETARG_ARRAYTYPE_P(2));
