@@ -1437,7 +1437,8 @@ latest_hash(Relation images, int64 object, bool *found)
  * Store the images of items[0..n) that changed since their latest image,
  * with their dependencies: one registry batch, then the rows written
  * directly (util.h): definitions once per content hash (an existing one is
- * kept, as ON CONFLICT DO NOTHING would), images, dependencies.
+ * kept, as ON CONFLICT DO NOTHING would, also when another transaction is
+ * storing the same definition), images, dependencies.
  */
 static void
 store_items(int64 unit_id, ImageItem *items, int n, bool with_journal)
@@ -1527,7 +1528,15 @@ store_items(int64 unit_id, ImageItem *items, int n, bool with_journal)
 	}
 	book_close(&rel);
 
-	/* dependencies of each new image on other registered objects */
+	/*
+	 * Dependencies of each new image on other registered objects.  A plain
+	 * insert (the statement this replaces said ON CONFLICT DO NOTHING): the
+	 * key (object, unit, ref) cannot repeat.  Only this transaction writes
+	 * rows of this unit; one image's references are distinct objects
+	 * (migrate_image_dependencies removes duplicate addresses, and distinct
+	 * live addresses have distinct registry rows); and a second image of
+	 * the same object in the same unit fails on images_pkey above first.
+	 */
 	book_open(&rel, "depends");
 	for (int i = 0; i < n; i++)
 	{
@@ -1551,7 +1560,7 @@ store_items(int64 unit_id, ImageItem *items, int n, bool with_journal)
 			values[1] = Int64GetDatum(unit_id);
 			values[2] = Int64GetDatum(ref);
 			values[3] = CharGetDatum(d->deptype);
-			(void) book_insert_unless_conflict(&rel, values, nulls);
+			book_insert(&rel, values, nulls);
 		}
 	}
 	book_close(&rel);
