@@ -30,14 +30,17 @@
 #include "catalog/pg_extension.h"
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
+#include "commands/sequence.h"
+#include "commands/trigger.h"
 #include "common/base64.h"
 #include "common/cryptohash.h"
 #include "common/sha2.h"
-#include "commands/sequence.h"
-#include "commands/trigger.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
+#if PG_VERSION_NUM >= 160000
+#include "parser/parse_relation.h"	/* addRTEPermissionInfo */
+#endif
 #include "storage/lmgr.h"
 #include "storage/proc.h"
 #include "utils/builtins.h"
@@ -315,7 +318,17 @@ book_open(BookRel *b, const char *table)
 	rte->relid = RelationGetRelid(b->rel);
 	rte->relkind = b->rel->rd_rel->relkind;
 	rte->rellockmode = RowExclusiveLock;
+#if PG_VERSION_NUM >= 160000
+	{
+		List	   *perminfos = NIL;
+
+		/* PostgreSQL 16 keeps permissions apart from the range table */
+		(void) addRTEPermissionInfo(&perminfos, rte);
+		ExecInitRangeTable(b->estate, list_make1(rte), perminfos);
+	}
+#else
 	ExecInitRangeTable(b->estate, list_make1(rte));
+#endif
 	b->rri = makeNode(ResultRelInfo);
 	InitResultRelInfo(b->rri, b->rel, 1, NULL, 0);
 	ExecOpenIndices(b->rri, true);
@@ -411,8 +424,13 @@ book_insert_unless_conflict(BookRel *b, Datum *values, bool *nulls)
 		}
 		token = SpeculativeInsertionLockAcquire(GetCurrentTransactionId());
 		table_tuple_insert_speculative(rel, slot, b->estate->es_output_cid, 0, NULL, token);
+#if PG_VERSION_NUM >= 160000
+		recheck = ExecInsertIndexTuples(b->rri, slot, b->estate, false, true,
+										&spec_conflict, NIL, false);
+#else
 		recheck = ExecInsertIndexTuples(b->rri, slot, b->estate, false, true,
 										&spec_conflict, NIL);
+#endif
 		table_tuple_complete_speculative(rel, slot, token, !spec_conflict);
 		SpeculativeInsertionLockRelease(GetCurrentTransactionId());
 		list_free(recheck);
