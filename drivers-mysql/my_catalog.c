@@ -1219,6 +1219,103 @@ my_tabledef_free(TableDef *t)
 	free(t);
 }
 
+/*
+ * The order in which MariaDB sorts keys: primary key; unique keys on NOT
+ * NULL columns (whole columns, then prefixes); unique keys with nullable
+ * columns (likewise); plain keys; full-text keys.  Within a category, the
+ * order the keys were added in.
+ */
+int
+my_key_category(const TableDef *t, const KeyDef *k)
+{
+	bool		nullable = false,
+				part = false;
+
+	if (k->kind == 'P')
+		return 0;
+	if (k->kind == 'F')
+		return 6;
+	if (k->kind != 'U')
+		return 5;
+	for (int i = 0; i < k->ncols; i++)
+	{
+		int			c = my_tabledef_col(t, k->cols[i]);
+
+		if (c < 0 || !t->cols[c].not_null)
+			nullable = true;
+		if (k->prefix[i] > 0)
+			part = true;
+	}
+	return 1 + (nullable ? 2 : 0) + (part ? 1 : 0);
+}
+
+/*
+ * The image with its keys in category order (stable within a category).
+ * MariaDB sorts keys by category only when an ALTER rebuilds the key list,
+ * so after a column's nullability changed, SHOW CREATE TABLE may list keys
+ * out of category order, an order no single statement can produce again;
+ * two images that differ only so describe the same table.
+ */
+char *
+my_table_canonical(const char *image)
+{
+	TableDef   *t = my_tabledef_parse(image);
+	const char *open = strstr(image, " (\n");
+	const char *close = strstr(image, "\n) ");
+	MyBuf		sb;
+	MyList		items = {0};
+	int		   *cat;
+	int			nkeys = 0;
+
+	if (t->unsupported || open == NULL || close == NULL || close < open)
+	{
+		my_tabledef_free(t);
+		return my_strdup(image);
+	}
+	split_items(image, open + 3 - image, close - image, &items);
+	cat = my_alloc((items.n + 1) * sizeof(int));
+	for (int i = 0; i < items.n; i++)
+	{
+		cat[i] = -1;
+		for (int k = 0; k < t->nkeys; k++)
+			if (strcmp(t->keys[k].def, items.items[i]) == 0)
+			{
+				cat[i] = my_key_category(t, &t->keys[k]);
+				nkeys++;
+				break;
+			}
+	}
+	mb_init(&sb);
+	mb_putn(&sb, image, open + 3 - image);
+	{
+		bool		first = true;
+		int			i = 0;
+
+		/* items before the keys, the keys by category, the rest */
+		for (; i < items.n && cat[i] < 0; i++, first = false)
+			mb_printf(&sb, "%s  %s", first ? "" : ",\n", items.items[i]);
+		for (int c = 0; c < KEY_CATEGORIES; c++)
+			for (int j = i; j < items.n; j++)
+				if (cat[j] == c)
+				{
+					mb_printf(&sb, "%s  %s", first ? "" : ",\n", items.items[j]);
+					first = false;
+				}
+		for (int j = i; j < items.n; j++)
+			if (cat[j] < 0)
+			{
+				mb_printf(&sb, "%s  %s", first ? "" : ",\n", items.items[j]);
+				first = false;
+			}
+	}
+	mb_puts(&sb, close);
+	free(cat);
+	ml_free(&items);
+	my_tabledef_free(t);
+	(void) nkeys;
+	return mb_steal(&sb);
+}
+
 /* column names are case-insensitive in MySQL */
 int
 my_tabledef_col(const TableDef *t, const char *name)

@@ -190,6 +190,9 @@ my_connect(Driver *d)
 		log_error_detail("The driver needs MySQL 8.0 or later.");
 		return DRV_ERROR;
 	}
+	if (!st->mariadb)
+		log_warning("connected to MySQL %s; the driver is developed and tested with MariaDB, and some of "
+					"its catalog queries may not work on MySQL", info);
 	if (my_query_str(st, "SELECT @@SESSION.sql_mode", &st->saved_sql_mode) != DRV_OK)
 		return DRV_ERROR;
 	return DRV_OK;

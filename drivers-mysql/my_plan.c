@@ -692,37 +692,6 @@ find_con(const TableDef *t, const ConDef *c)
 	return NULL;
 }
 
-#define KEY_CATEGORIES 7
-
-/*
- * The order in which MariaDB lists keys: primary key; unique keys on NOT
- * NULL columns (whole columns, then prefixes); unique keys with nullable
- * columns (likewise); plain keys; full-text keys.
- */
-static int
-key_category(const TableDef *t, const KeyDef *k)
-{
-	bool		nullable = false,
-				part = false;
-
-	if (k->kind == 'P')
-		return 0;
-	if (k->kind == 'F')
-		return 6;
-	if (k->kind != 'U')
-		return 5;
-	for (int i = 0; i < k->ncols; i++)
-	{
-		int			c = my_tabledef_col(t, k->cols[i]);
-
-		if (c < 0 || !t->cols[c].not_null)
-			nullable = true;
-		if (k->prefix[i] > 0)
-			part = true;
-	}
-	return 1 + (nullable ? 2 : 0) + (part ? 1 : 0);
-}
-
 /* the key's definition with live column names mapped to target names */
 static char *
 key_def_mapped(const KeyDef *k, const MyList *col_old, const MyList *col_new)
@@ -1035,7 +1004,7 @@ diff_table(Plan *p, const TableDef *l, const TableDef *t, const MyList *col_old_
 				const KeyDef *lk;
 				int			li;
 
-				if (key_category(t, tk) != cat)
+				if (my_key_category(t, tk) != cat)
 					continue;
 				lk = broken ? NULL : find_key(l, tk);
 				li = lk ? (int) (lk - l->keys) : -1;
@@ -1264,8 +1233,23 @@ my_image_equal(ObjKind kind, const char *a, const char *b)
 
 	if (a == NULL || b == NULL)
 		return a == b;
-	if (kind == OBJ_TABLE || kind == OBJ_SEQUENCE)
+	if (kind == OBJ_SEQUENCE)
 		return strcmp(a, b) == 0;
+	if (kind == OBJ_TABLE)
+	{
+		char	   *ca,
+				   *cb;
+
+		if (strcmp(a, b) == 0)
+			return true;
+		/* equal up to the order of keys across categories */
+		ca = my_table_canonical(a);
+		cb = my_table_canonical(b);
+		eq = strcmp(ca, cb) == 0;
+		free(ca);
+		free(cb);
+		return eq;
+	}
 	if (strcmp(my_image_body(a), my_image_body(b)) != 0)
 		return false;
 	ma = my_image_meta(a, "sql_mode");

@@ -8,7 +8,8 @@
 #   - database A is migrated to the end, then reverted one version at a
 #     time, and after each revert its schema must equal B's at that version
 #     (SHOW CREATE of every table, view, trigger and routine; AUTO_INCREMENT
-#     counters removed);
+#     counters removed, keys in category order: see canonical_keys in
+#     lib.pl);
 #   - A is then migrated to the end again and reverted with one
 #     --to-version jump, compared the same way.
 #

@@ -125,6 +125,8 @@ my @kinds = (
 		cleanup => "DELETE FROM t"],
 	['index unique, fulltext, prefix', $T, "CREATE UNIQUE INDEX u_b ON t (b);\nCREATE FULLTEXT INDEX ft_c ON t (c);\nCREATE INDEX p_c ON t (c(10), a);\n"],
 	['index drop and change', $T . "CREATE INDEX i1 ON t (a);\nCREATE INDEX i2 ON t (b);\n", "DROP INDEX i1 ON t;\nALTER TABLE t DROP INDEX i2, ADD INDEX i2 (b, a) COMMENT 'two';\n"],
+	['keys listed out of category order', "CREATE TABLE t (id int PRIMARY KEY, a int, b int, UNIQUE KEY u1 (a), UNIQUE KEY u2 (b));\n"
+		. "ALTER TABLE t MODIFY b int NOT NULL;\n", "ALTER TABLE t ADD KEY k (a);\n"],
 	['primary key', $T, "ALTER TABLE t MODIFY id int NOT NULL, DROP PRIMARY KEY, ADD PRIMARY KEY (id, a);\n"],
 	['foreign key', $T . "CREATE TABLE p (id int PRIMARY KEY);\n",
 		"ALTER TABLE t ADD CONSTRAINT fk_a FOREIGN KEY (a) REFERENCES p (id) ON DELETE CASCADE;\n"],
