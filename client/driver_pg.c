@@ -733,11 +733,18 @@ pg_lock(Driver *d, int timeout_ms)
 	if (strcmp(sqlstate_of(failed), "55P03") == 0)
 	{
 		const char *detail = PQresultErrorField(failed, PG_DIAG_MESSAGE_DETAIL);
+		char		dur[64];
 
-		if (detail)
-			log_warning("%s", detail);
+		/*
+		 * The whole story, the holder included, is told here: DRV_ERROR
+		 * rather than DRV_LOCKED, whose generic message the core would add.
+		 */
+		format_duration((int64_t) (timeout_ms < 0 ? 0 : timeout_ms) * 1000000, dur, sizeof(dur));
+		log_error("could not obtain the migration lock within %s", dur);
+		log_error_detail("%s", detail ? detail : "Another migrate command is working on this database.");
+		log_error_hint("Wait for it to finish, or give a longer --lock-timeout.");
 		PQclear(failed);
-		return DRV_LOCKED;
+		return DRV_ERROR;
 	}
 	log_server_error(st(d)->conn, failed, "could not take the migration lock");
 	PQclear(failed);

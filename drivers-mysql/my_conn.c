@@ -24,6 +24,7 @@
 #include <errmsg.h>
 #include <mysqld_error.h>
 
+#include "core.h"
 #include "my_int.h"
 
 /* statements longer than this are shortened in error details */
@@ -514,10 +515,13 @@ my_lock(Driver *d, int timeout_ms)
 	}
 	if (got != 1)
 	{
-		log_error("database \"%s\" is locked by another migrate run", st->db);
+		char		dur[64];
+
+		format_duration((int64_t) timeout_ms * 1000000, dur, sizeof(dur));
+		log_error("could not obtain the migration lock within %s", dur);
 		describe_holder(st);
-		log_error_hint("Wait for the other run to finish, or give a longer --lock-timeout (this run waited %d ms).",
-					   timeout_ms);
+		log_error_hint("Another migrate run is working on database \"%s\": wait for it to finish, or give a longer --lock-timeout.",
+					   st->db);
 		/* the whole story is told: DRV_ERROR rather than DRV_LOCKED, whose
 		 * generic message the client core would add */
 		return DRV_ERROR;
