@@ -59,6 +59,7 @@ typedef struct PgState
 	char	   *ext_version;
 	char	   *role;
 	char	   *dbname;
+	int			apply_prepared;	/* migrate.apply_file call: 0 not yet, 1 prepared, -1 do not */
 } PgState;
 
 static PgState *
@@ -128,21 +129,25 @@ sqlstate_of(const PGresult *res)
 }
 
 /*
- * Run sql with text parameters.  Returns the result (caller clears) when
+ * Run sql with text parameters, or the statement prepared as stmt_name
+ * from it when stmt_name is not NULL.  Returns the result (caller clears) when
  * it succeeded; otherwise NULL after setting *rc: DRV_CONN_LOST (logged),
  * or DRV_ERROR with the failed result in *failed when failed is not NULL
  * (not logged; caller clears), logged otherwise.
  */
 static PGresult *
-pg_run(Driver *d, const char *sql, int n, const char *const *values, int *rc,
-	   PGresult **failed)
+pg_run_as(Driver *d, const char *stmt_name, const char *sql, int n,
+		  const char *const *values, int *rc, PGresult **failed)
 {
 	PGconn	   *conn = st(d)->conn;
 	PGresult   *res;
 	ExecStatusType s;
 
 	log_echo(d, sql);
-	res = n > 0 ? PQexecParams(conn, sql, n, NULL, values, NULL, NULL, 0) : PQexec(conn, sql);
+	if (stmt_name != NULL)
+		res = PQexecPrepared(conn, stmt_name, n, values, NULL, NULL, 0);
+	else
+		res = n > 0 ? PQexecParams(conn, sql, n, NULL, values, NULL, NULL, 0) : PQexec(conn, sql);
 	s = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 	if (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK)
 	{
@@ -164,6 +169,14 @@ pg_run(Driver *d, const char *sql, int n, const char *const *values, int *rc,
 		PQclear(res);
 	}
 	return NULL;
+}
+
+/* pg_run_as with sql parsed for this call (no prepared statement) */
+static PGresult *
+pg_run(Driver *d, const char *sql, int n, const char *const *values, int *rc,
+	   PGresult **failed)
+{
+	return pg_run_as(d, NULL, sql, n, values, rc, failed);
 }
 
 /* run a command whose result is not needed; DRV_* */
@@ -962,6 +975,43 @@ report_checks(Reporter *r, const MigrationFile *f, int failed_check, const char 
 		report_group_ok(r, elapsed);
 }
 
+/*
+ * The call of migrate.apply_file.  In tx mode file it is prepared once per
+ * session (outside any transaction, so that a failure to prepare costs
+ * nothing: the plain call then reports what is wrong): parsing and planning
+ * the call anew for every file costs the server about as much as a small
+ * file's DDL.  In mode all a failed call aborts the caller's transaction,
+ * where a dropped prepared statement could not be replaced, so the call is
+ * not prepared there.
+ */
+#define APPLY_FILE_CALL \
+	"SELECT ok, applied, total, failed_index, error, error_stmt, sqlstate," \
+	" detail, hint, elapsed_ns, failed_check, checks_ns" \
+	" FROM migrate.apply_file($1, $2, $3, $4, $5::text[], $6::text[], $7::text[]," \
+	" $8::integer, $9, $10, $11)"
+#define APPLY_FILE_STMT "migrate_apply_file_call"
+
+static void
+prepare_apply_file(Driver *d)
+{
+	PgState    *s = st(d);
+	PGresult   *res;
+
+	if (s->apply_prepared != 0)
+		return;
+	res = PQprepare(s->conn, APPLY_FILE_STMT, APPLY_FILE_CALL, 11, NULL);
+	s->apply_prepared = res && PQresultStatus(res) == PGRES_COMMAND_OK ? 1 : -1;
+	PQclear(res);
+}
+
+static PGresult *
+run_apply_file(Driver *d, bool own_tx, const char *const *v, int *rc, PGresult **failed)
+{
+	bool		prepared = own_tx && st(d)->apply_prepared == 1;
+
+	return pg_run_as(d, prepared ? APPLY_FILE_STMT : NULL, APPLY_FILE_CALL, 11, v, rc, failed);
+}
+
 /* tx modes file and all: the whole file in one call */
 static int
 apply_in_transaction(Driver *d, const MigrationFile *f, TxMode mode, int start,
@@ -995,13 +1045,28 @@ apply_in_transaction(Driver *d, const MigrationFile *f, TxMode mode, int start,
 	v[9] = s->user_path;
 	v[10] = OPERATOR_VERSION;
 
+	if (own_tx)
+		prepare_apply_file(d);
 	if (own_tx && (rc = pg_do(d, "BEGIN", 0, NULL)) != DRV_OK)
 		goto out;
-	row = pg_run(d, "SELECT ok, applied, total, failed_index, error, error_stmt, sqlstate,"
-				 " detail, hint, elapsed_ns, failed_check, checks_ns"
-				 " FROM migrate.apply_file($1, $2, $3, $4, $5::text[], $6::text[], $7::text[],"
-				 " $8::integer, $9, $10, $11)",
-				 11, v, &rc, &failed);
+	row = run_apply_file(d, own_tx, v, &rc, &failed);
+	if (row == NULL && failed != NULL && own_tx && s->apply_prepared == 1 &&
+		strcmp(sqlstate_of(failed), "26000") == 0)
+	{
+		/*
+		 * An earlier file deallocated the prepared call (DEALLOCATE ALL):
+		 * nothing ran, so roll back, prepare it again and retry once.
+		 */
+		PQclear(failed);
+		failed = NULL;
+		s->apply_prepared = 0;
+		if ((rc = pg_do(d, "ROLLBACK", 0, NULL)) != DRV_OK)
+			goto out;
+		prepare_apply_file(d);
+		if ((rc = pg_do(d, "BEGIN", 0, NULL)) != DRV_OK)
+			goto out;
+		row = run_apply_file(d, own_tx, v, &rc, &failed);
+	}
 	if (row == NULL)
 	{
 		if (failed)

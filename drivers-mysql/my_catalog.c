@@ -203,19 +203,22 @@ my_snapshot_free(Snapshot *s)
 #define CHECK_TABLES_BY_IMAGE 8
 
 /*
- * One query; every part is "kind letter, object name, part letter, md5".
- * Parts of one object are combined in the client.  Columns that change
- * without a change of definition (row counts, AUTO_INCREMENT counters,
- * update times) are left out.
+ * One query returning, for every column, index part, foreign key part,
+ * view, trigger, routine, parameter and event of the database, a row
+ * (kind letter, object name, part letter, sort key, sort number, text).
+ * The client sorts the rows and hashes them per object: no grouping is
+ * asked of the server, which keeps its internal temporary tables few and
+ * small.  Columns that change without a change of definition (row counts,
+ * AUTO_INCREMENT counters, update times) are left out.
  */
 static char *
 fingerprint_sql(MyState *st, bool tables_only)
 {
 	MyBuf		sb;
 	char	   *db = my_literal(st, st->db);
-	/* the bookkeeping tables are filtered before the server opens them */
 	char	   *dbt;
 
+	/* the bookkeeping tables are filtered out before the server opens them */
 	if (strcmp(st->rdb, st->db) == 0)
 	{
 		MyBuf		b;
@@ -233,78 +236,65 @@ fingerprint_sql(MyState *st, bool tables_only)
 	mb_init(&sb);
 	mb_printf(&sb,
 			  "SELECT CASE TABLE_TYPE WHEN 'VIEW' THEN 'v' WHEN 'SEQUENCE' THEN 's' ELSE 't' END, "
-			  "TABLE_NAME, 'a', MD5(CONCAT_WS('|', TABLE_TYPE, IFNULL(ENGINE, '~'), "
-			  "IFNULL(TABLE_COLLATION, '~'), IFNULL(CREATE_OPTIONS, '~'), TABLE_COMMENT)) "
+			  "TABLE_NAME, 'a', '', 0, CONCAT_WS('|', TABLE_TYPE, IFNULL(ENGINE, '~'), "
+			  "IFNULL(TABLE_COLLATION, '~'), IFNULL(CREATE_OPTIONS, '~'), TABLE_COMMENT) "
 			  "FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s%s", dbt,
 			  tables_only ? " AND TABLE_TYPE <> 'VIEW'" : "");
 	mb_printf(&sb,
-			  " UNION ALL SELECT 't', TABLE_NAME, 'b', MD5(GROUP_CONCAT(CONCAT_WS('|', COLUMN_NAME, "
-			  "ORDINAL_POSITION, IFNULL(COLUMN_DEFAULT, '~'), IS_NULLABLE, COLUMN_TYPE, "
+			  " UNION ALL SELECT 't', TABLE_NAME, 'b', '', ORDINAL_POSITION, CONCAT_WS('|', COLUMN_NAME, "
+			  "IFNULL(COLUMN_DEFAULT, '~'), IS_NULLABLE, COLUMN_TYPE, "
 			  "IFNULL(CHARACTER_SET_NAME, '~'), IFNULL(COLLATION_NAME, '~'), EXTRA, COLUMN_COMMENT, "
-			  "IFNULL(GENERATION_EXPRESSION, '~')) ORDER BY ORDINAL_POSITION SEPARATOR '\\n')) "
-			  "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = %s GROUP BY TABLE_NAME", dbt);
+			  "IFNULL(GENERATION_EXPRESSION, '~')) "
+			  "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = %s", dbt);
 	mb_printf(&sb,
-			  " UNION ALL SELECT 't', TABLE_NAME, 'c', MD5(GROUP_CONCAT(CONCAT_WS('|', INDEX_NAME, "
-			  "NON_UNIQUE, SEQ_IN_INDEX, COLUMN_NAME, IFNULL(SUB_PART, '~'), INDEX_TYPE, "
+			  " UNION ALL SELECT 't', TABLE_NAME, 'c', INDEX_NAME, SEQ_IN_INDEX, CONCAT_WS('|', "
+			  "NON_UNIQUE, COLUMN_NAME, IFNULL(SUB_PART, '~'), INDEX_TYPE, "
 			  "IFNULL(COLLATION, '~'), INDEX_COMMENT, IFNULL(COMMENT, '~')%s) "
-			  "ORDER BY INDEX_NAME, SEQ_IN_INDEX SEPARATOR '\\n')) "
-			  "FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = %s GROUP BY TABLE_NAME",
+			  "FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = %s",
 			  st->mariadb && st->server_version >= 100600 ? ", IGNORED" : "", dbt);
 	mb_printf(&sb,
-			  " UNION ALL SELECT 'k', TABLE_NAME, 'e', COUNT(*) "
+			  " UNION ALL SELECT 'k', TABLE_NAME, 'e', CONSTRAINT_NAME, 0, '' "
 			  "FROM information_schema.TABLE_CONSTRAINTS WHERE TABLE_SCHEMA = %s "
-			  "AND CONSTRAINT_TYPE = 'CHECK' GROUP BY TABLE_NAME", dbt);
+			  "AND CONSTRAINT_TYPE = 'CHECK'", dbt);
 	mb_printf(&sb,
-			  " UNION ALL SELECT 't', TABLE_NAME, 'f', MD5(GROUP_CONCAT(CONCAT_WS('|', CONSTRAINT_NAME, "
+			  " UNION ALL SELECT 't', TABLE_NAME, 'f', CONSTRAINT_NAME, 0, CONCAT_WS('|', "
 			  "UPDATE_RULE, DELETE_RULE, REFERENCED_TABLE_NAME, MATCH_OPTION) "
-			  "ORDER BY CONSTRAINT_NAME SEPARATOR '\\n')) "
-			  "FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = %s "
-			  "GROUP BY TABLE_NAME", db);
+			  "FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = %s", db);
 	mb_printf(&sb,
-			  " UNION ALL SELECT 't', TABLE_NAME, 'g', MD5(GROUP_CONCAT(CONCAT_WS('|', CONSTRAINT_NAME, "
-			  "ORDINAL_POSITION, COLUMN_NAME, IFNULL(REFERENCED_TABLE_SCHEMA, '~'), "
+			  " UNION ALL SELECT 't', TABLE_NAME, 'g', CONSTRAINT_NAME, ORDINAL_POSITION, CONCAT_WS('|', "
+			  "COLUMN_NAME, IFNULL(REFERENCED_TABLE_SCHEMA, '~'), "
 			  "IFNULL(REFERENCED_TABLE_NAME, '~'), IFNULL(REFERENCED_COLUMN_NAME, '~')) "
-			  "ORDER BY CONSTRAINT_NAME, ORDINAL_POSITION SEPARATOR '\\n')) "
 			  "FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = %s "
-			  "AND REFERENCED_TABLE_NAME IS NOT NULL GROUP BY TABLE_NAME", dbt);
-	if (tables_only)
-	{
-		/* triggers go with their tables; views and routines cannot change */
-		mb_printf(&sb,
-				  " UNION ALL SELECT 'g', TRIGGER_NAME, 'a', MD5(CONCAT_WS('|', EVENT_MANIPULATION, "
-				  "EVENT_OBJECT_TABLE, ACTION_ORDER, ACTION_STATEMENT, ACTION_TIMING, "
-				  "IFNULL(CREATED, '~'), SQL_MODE, DEFINER)) "
-				  "FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA = %s", db);
-		free(db);
-		free(dbt);
-		return mb_steal(&sb);
-	}
+			  "AND REFERENCED_TABLE_NAME IS NOT NULL", dbt);
 	mb_printf(&sb,
-			  " UNION ALL SELECT 'v', TABLE_NAME, 'b', MD5(CONCAT_WS('|', VIEW_DEFINITION, CHECK_OPTION, "
-			  "DEFINER, SECURITY_TYPE, ALGORITHM)) "
-			  "FROM information_schema.VIEWS WHERE TABLE_SCHEMA = %s", db);
-	mb_printf(&sb,
-			  " UNION ALL SELECT 'g', TRIGGER_NAME, 'a', MD5(CONCAT_WS('|', EVENT_MANIPULATION, "
+			  " UNION ALL SELECT 'g', TRIGGER_NAME, 'a', '', 0, CONCAT_WS('|', EVENT_MANIPULATION, "
 			  "EVENT_OBJECT_TABLE, ACTION_ORDER, ACTION_STATEMENT, ACTION_TIMING, "
-			  "IFNULL(CREATED, '~'), SQL_MODE, DEFINER)) "
+			  "IFNULL(CREATED, '~'), SQL_MODE, DEFINER) "
 			  "FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA = %s", db);
-	mb_printf(&sb,
-			  " UNION ALL SELECT IF(ROUTINE_TYPE = 'PROCEDURE', 'p', 'f'), ROUTINE_NAME, 'a', "
-			  "MD5(CONCAT_WS('|', IFNULL(ROUTINE_DEFINITION, '~'), IFNULL(DTD_IDENTIFIER, '~'), "
-			  "IS_DETERMINISTIC, SQL_DATA_ACCESS, SECURITY_TYPE, CREATED, LAST_ALTERED, SQL_MODE, "
-			  "ROUTINE_COMMENT, DEFINER)) "
-			  "FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = %s", db);
-	mb_printf(&sb,
-			  " UNION ALL SELECT IF(ROUTINE_TYPE = 'PROCEDURE', 'p', 'f'), SPECIFIC_NAME, 'b', "
-			  "MD5(GROUP_CONCAT(CONCAT_WS('|', ORDINAL_POSITION, IFNULL(PARAMETER_MODE, '~'), "
-			  "IFNULL(PARAMETER_NAME, '~'), DTD_IDENTIFIER) ORDER BY ORDINAL_POSITION SEPARATOR '\\n')) "
-			  "FROM information_schema.PARAMETERS WHERE SPECIFIC_SCHEMA = %s "
-			  "GROUP BY ROUTINE_TYPE, SPECIFIC_NAME", db);
-	mb_printf(&sb,
-			  " UNION ALL SELECT 'e', EVENT_NAME, 'a', MD5(CONCAT_WS('|', EVENT_DEFINITION, EVENT_TYPE, "
-			  "IFNULL(EXECUTE_AT, '~'), IFNULL(INTERVAL_VALUE, '~'), IFNULL(INTERVAL_FIELD, '~'), "
-			  "STATUS, ON_COMPLETION, LAST_ALTERED, DEFINER, SQL_MODE)) "
-			  "FROM information_schema.EVENTS WHERE EVENT_SCHEMA = %s", db);
+	if (!tables_only)
+	{
+		/* after a statement on tables only, views and routines cannot change */
+		mb_printf(&sb,
+				  " UNION ALL SELECT 'v', TABLE_NAME, 'b', '', 0, CONCAT_WS('|', VIEW_DEFINITION, "
+				  "CHECK_OPTION, DEFINER, SECURITY_TYPE, ALGORITHM) "
+				  "FROM information_schema.VIEWS WHERE TABLE_SCHEMA = %s", db);
+		mb_printf(&sb,
+				  " UNION ALL SELECT IF(ROUTINE_TYPE = 'PROCEDURE', 'p', 'f'), ROUTINE_NAME, 'a', '', 0, "
+				  "CONCAT_WS('|', IFNULL(ROUTINE_DEFINITION, '~'), IFNULL(DTD_IDENTIFIER, '~'), "
+				  "IS_DETERMINISTIC, SQL_DATA_ACCESS, SECURITY_TYPE, CREATED, LAST_ALTERED, SQL_MODE, "
+				  "ROUTINE_COMMENT, DEFINER) "
+				  "FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = %s", db);
+		mb_printf(&sb,
+				  " UNION ALL SELECT IF(ROUTINE_TYPE = 'PROCEDURE', 'p', 'f'), SPECIFIC_NAME, 'b', '', "
+				  "ORDINAL_POSITION, CONCAT_WS('|', IFNULL(PARAMETER_MODE, '~'), "
+				  "IFNULL(PARAMETER_NAME, '~'), DTD_IDENTIFIER) "
+				  "FROM information_schema.PARAMETERS WHERE SPECIFIC_SCHEMA = %s", db);
+		mb_printf(&sb,
+				  " UNION ALL SELECT 'e', EVENT_NAME, 'a', '', 0, CONCAT_WS('|', EVENT_DEFINITION, EVENT_TYPE, "
+				  "IFNULL(EXECUTE_AT, '~'), IFNULL(INTERVAL_VALUE, '~'), IFNULL(INTERVAL_FIELD, '~'), "
+				  "STATUS, ON_COMPLETION, LAST_ALTERED, DEFINER, SQL_MODE) "
+				  "FROM information_schema.EVENTS WHERE EVENT_SCHEMA = %s", db);
+	}
 	free(db);
 	free(dbt);
 	return mb_steal(&sb);
@@ -319,9 +309,59 @@ letter_kind(char c)
 	return OBJ_TABLE;
 }
 
+/* fingerprint rows: kind, name, part, key, number, text */
+static int
+fp_row_cmp(const void *a, const void *b)
+{
+	char	  **x = *(char ***) a;
+	char	  **y = *(char ***) b;
+	int			c;
+
+	/* kind letters that map to one kind compare equal here: the object
+	 * key is (kind, name), the rest orders the parts */
+	if ((c = (int) letter_kind(x[0][0]) - (int) letter_kind(y[0][0])) != 0)
+		return c;
+	for (int i = 1; i <= 3; i++)
+		if ((c = strcmp(x[i] ? x[i] : "", y[i] ? y[i] : "")) != 0)
+			return c;
+	if ((c = (int) (atoll(x[4] ? x[4] : "0") - atoll(y[4] ? y[4] : "0"))) != 0)
+		return c;
+	return strcmp(x[5] ? x[5] : "", y[5] ? y[5] : "");
+}
+
+static int
+check_row_cmp(const void *a, const void *b)
+{
+	char	  **x = *(char ***) a;
+	char	  **y = *(char ***) b;
+	int			c;
+
+	for (int i = 0; i < 3; i++)
+		if ((c = strcmp(x[i] ? x[i] : "", y[i] ? y[i] : "")) != 0)
+			return c;
+	return 0;
+}
+
+/* add "part:text" to the accumulation of (kind, name) in tmp */
+static void
+fp_add(Snapshot *tmp, ObjKind k, const char *name, const char *part)
+{
+	SnapObj    *o = my_snapshot_find(tmp, k, name);
+	MyBuf		sb;
+
+	mb_init(&sb);
+	if (o && o->image)
+		mb_puts(&sb, o->image);
+	mb_puts(&sb, part);
+	my_snapshot_put(tmp, k, name, "", sb.data);
+	mb_free(&sb);
+}
+
 /*
  * Fingerprints of every object in the target database, without images.
- * The driver's bookkeeping tables are left out.
+ * The driver's bookkeeping tables are left out.  tables_only: tables,
+ * sequences and triggers only (after a statement that can change nothing
+ * else).
  */
 int
 my_catalog_fingerprints(MyState *st, bool tables_only, Snapshot *out)
@@ -332,6 +372,7 @@ my_catalog_fingerprints(MyState *st, bool tables_only, Snapshot *out)
 	Snapshot	tmp = {0};
 	MyList		with_checks = {0};
 	char	  **images;
+	char	 ***sorted;
 
 	memset(out, 0, sizeof(*out));
 	rc = my_query(st, sql, &r);
@@ -339,35 +380,37 @@ my_catalog_fingerprints(MyState *st, bool tables_only, Snapshot *out)
 	if (rc != DRV_OK)
 		return rc;
 
-	/* accumulate "part:md5;" per object, in a temporary snapshot whose
-	 * image field holds the accumulation */
+	sorted = my_alloc((r.nrows + 1) * sizeof(char **));
+	for (int i = 0; i < r.nrows; i++)
+		sorted[i] = r.rows[i];
+	qsort(sorted, r.nrows, sizeof(char **), fp_row_cmp);
+
+	/* accumulate the rows per object, in a temporary snapshot whose image
+	 * field holds the accumulation */
 	for (int i = 0; i < r.nrows; i++)
 	{
+		char	  **row = sorted[i];
 		ObjKind		k;
-		const char *name = r.rows[i][1];
-		SnapObj    *o;
-		MyBuf		sb;
+		char	   *part;
 
-		if (r.rows[i][0] == NULL || name == NULL)
+		if (row[0] == NULL || row[1] == NULL)
 			continue;
-		if (r.rows[i][0][0] == 'k')
+		if (row[0][0] == 'k')
 		{
-			if (!my_is_bookkeeping_table(st, name))
-				ml_add(&with_checks, name);
+			if (!my_is_bookkeeping_table(st, row[1]) && !ml_contains(&with_checks, row[1]))
+				ml_add(&with_checks, row[1]);
 			continue;
 		}
-		k = letter_kind(r.rows[i][0][0]);
+		k = letter_kind(row[0][0]);
 		if ((k == OBJ_TABLE || k == OBJ_SEQUENCE || k == OBJ_VIEW) &&
-			my_is_bookkeeping_table(st, name))
+			my_is_bookkeeping_table(st, row[1]))
 			continue;
-		o = my_snapshot_find(&tmp, k, name);
-		mb_init(&sb);
-		if (o && o->image)
-			mb_puts(&sb, o->image);
-		mb_printf(&sb, "%s:%s;", r.rows[i][2], r.rows[i][3] ? r.rows[i][3] : "~");
-		my_snapshot_put(&tmp, k, name, "", sb.data);
-		mb_free(&sb);
+		part = my_sprintf("%s:%s:%s:%s;", row[2] ? row[2] : "", row[3] ? row[3] : "",
+						  row[4] ? row[4] : "", row[5] ? row[5] : "~");
+		fp_add(&tmp, k, row[1], part);
+		free(part);
 	}
+	free(sorted);
 	my_rows_free(&r);
 
 	/*
@@ -380,35 +423,40 @@ my_catalog_fingerprints(MyState *st, bool tables_only, Snapshot *out)
 	if (with_checks.n > CHECK_TABLES_BY_IMAGE)
 	{
 		char	   *db = my_literal(st, st->db);
-		char	   *q = my_sprintf("SELECT TABLE_NAME, MD5(GROUP_CONCAT(CONCAT_WS('|', CONSTRAINT_NAME, "
-								   "CHECK_CLAUSE) ORDER BY CONSTRAINT_NAME SEPARATOR '\\n')) "
-								   "FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = %s "
-								   "GROUP BY TABLE_NAME", db);
+		char	   *q = my_sprintf("SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE "
+								   "FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = %s",
+								   db);
 
 		free(db);
 		rc = my_query(st, q, &r);
 		free(q);
-		for (int i = 0; rc == DRV_OK && i < r.nrows; i++)
-		{
-			SnapObj    *o = r.rows[i][0] ? my_snapshot_find(&tmp, OBJ_TABLE, r.rows[i][0]) : NULL;
-			MyBuf		sb;
-
-			if (o == NULL)
-				continue;
-			mb_init(&sb);
-			mb_printf(&sb, "%se:%s;", o->image, r.rows[i][1] ? r.rows[i][1] : "~");
-			my_snapshot_put(&tmp, OBJ_TABLE, r.rows[i][0], "", sb.data);
-			mb_free(&sb);
-		}
 		if (rc == DRV_OK)
+		{
+			sorted = my_alloc((r.nrows + 1) * sizeof(char **));
+			for (int i = 0; i < r.nrows; i++)
+				sorted[i] = r.rows[i];
+			qsort(sorted, r.nrows, sizeof(char **), check_row_cmp);
+			for (int i = 0; i < r.nrows; i++)
+			{
+				char	  **row = sorted[i];
+				char	   *part;
+
+				if (row[0] == NULL || my_snapshot_find(&tmp, OBJ_TABLE, row[0]) == NULL)
+					continue;
+				part = my_sprintf("e:%s:%s;", row[1] ? row[1] : "", row[2] ? row[2] : "~");
+				fp_add(&tmp, OBJ_TABLE, row[0], part);
+				free(part);
+			}
+			free(sorted);
 			my_rows_free(&r);
+		}
 	}
 	else
 		for (int i = 0; i < with_checks.n; i++)
 		{
 			SnapObj    *o = my_snapshot_find(&tmp, OBJ_TABLE, with_checks.items[i]);
 			char		hex[65];
-			MyBuf		sb;
+			char	   *part;
 
 			rc = my_catalog_image(st, OBJ_TABLE, with_checks.items[i], &images[i]);
 			if (rc != DRV_OK)
@@ -416,14 +464,13 @@ my_catalog_fingerprints(MyState *st, bool tables_only, Snapshot *out)
 			if (o == NULL || images[i] == NULL)
 				continue;
 			my_sha256_hex(images[i], strlen(images[i]), hex);
-			mb_init(&sb);
-			mb_printf(&sb, "%se:%s;", o->image, hex);
-			my_snapshot_put(&tmp, OBJ_TABLE, with_checks.items[i], "", sb.data);
-			mb_free(&sb);
+			part = my_sprintf("e:%s;", hex);
+			fp_add(&tmp, OBJ_TABLE, with_checks.items[i], part);
+			free(part);
 		}
 
-	/* parts arrive in query order, which is fixed: hash them; a "table"
-	 * without a TABLES row is the column list of a view */
+	/* hash the accumulations; a "table" without a TABLES row is the
+	 * column list of a view */
 	for (int i = 0; rc == DRV_OK && i < tmp.n; i++)
 	{
 		char		hex[65];
@@ -1170,6 +1217,103 @@ my_tabledef_free(TableDef *t)
 	free(t->collation);
 	free(t->unsupported);
 	free(t);
+}
+
+/*
+ * The order in which MariaDB sorts keys: primary key; unique keys on NOT
+ * NULL columns (whole columns, then prefixes); unique keys with nullable
+ * columns (likewise); plain keys; full-text keys.  Within a category, the
+ * order the keys were added in.
+ */
+int
+my_key_category(const TableDef *t, const KeyDef *k)
+{
+	bool		nullable = false,
+				part = false;
+
+	if (k->kind == 'P')
+		return 0;
+	if (k->kind == 'F')
+		return 6;
+	if (k->kind != 'U')
+		return 5;
+	for (int i = 0; i < k->ncols; i++)
+	{
+		int			c = my_tabledef_col(t, k->cols[i]);
+
+		if (c < 0 || !t->cols[c].not_null)
+			nullable = true;
+		if (k->prefix[i] > 0)
+			part = true;
+	}
+	return 1 + (nullable ? 2 : 0) + (part ? 1 : 0);
+}
+
+/*
+ * The image with its keys in category order (stable within a category).
+ * MariaDB sorts keys by category only when an ALTER rebuilds the key list,
+ * so after a column's nullability changed, SHOW CREATE TABLE may list keys
+ * out of category order, an order no single statement can produce again;
+ * two images that differ only so describe the same table.
+ */
+char *
+my_table_canonical(const char *image)
+{
+	TableDef   *t = my_tabledef_parse(image);
+	const char *open = strstr(image, " (\n");
+	const char *close = strstr(image, "\n) ");
+	MyBuf		sb;
+	MyList		items = {0};
+	int		   *cat;
+	int			nkeys = 0;
+
+	if (t->unsupported || open == NULL || close == NULL || close < open)
+	{
+		my_tabledef_free(t);
+		return my_strdup(image);
+	}
+	split_items(image, open + 3 - image, close - image, &items);
+	cat = my_alloc((items.n + 1) * sizeof(int));
+	for (int i = 0; i < items.n; i++)
+	{
+		cat[i] = -1;
+		for (int k = 0; k < t->nkeys; k++)
+			if (strcmp(t->keys[k].def, items.items[i]) == 0)
+			{
+				cat[i] = my_key_category(t, &t->keys[k]);
+				nkeys++;
+				break;
+			}
+	}
+	mb_init(&sb);
+	mb_putn(&sb, image, open + 3 - image);
+	{
+		bool		first = true;
+		int			i = 0;
+
+		/* items before the keys, the keys by category, the rest */
+		for (; i < items.n && cat[i] < 0; i++, first = false)
+			mb_printf(&sb, "%s  %s", first ? "" : ",\n", items.items[i]);
+		for (int c = 0; c < KEY_CATEGORIES; c++)
+			for (int j = i; j < items.n; j++)
+				if (cat[j] == c)
+				{
+					mb_printf(&sb, "%s  %s", first ? "" : ",\n", items.items[j]);
+					first = false;
+				}
+		for (int j = i; j < items.n; j++)
+			if (cat[j] < 0)
+			{
+				mb_printf(&sb, "%s  %s", first ? "" : ",\n", items.items[j]);
+				first = false;
+			}
+	}
+	mb_puts(&sb, close);
+	free(cat);
+	ml_free(&items);
+	my_tabledef_free(t);
+	(void) nkeys;
+	return mb_steal(&sb);
 }
 
 /* column names are case-insensitive in MySQL */

@@ -190,8 +190,9 @@ my_connect(Driver *d)
 		log_error_detail("The driver needs MySQL 8.0 or later.");
 		return DRV_ERROR;
 	}
-	if (my_exec(st, "SET SESSION group_concat_max_len = 4294967295", NULL) != DRV_OK)
-		return DRV_ERROR;
+	if (!st->mariadb)
+		log_warning("connected to MySQL %s; the driver is developed and tested with MariaDB, and some of "
+					"its catalog queries may not work on MySQL", info);
 	if (my_query_str(st, "SELECT @@SESSION.sql_mode", &st->saved_sql_mode) != DRV_OK)
 		return DRV_ERROR;
 	return DRV_OK;
@@ -517,7 +518,9 @@ my_lock(Driver *d, int timeout_ms)
 		describe_holder(st);
 		log_error_hint("Wait for the other run to finish, or give a longer --lock-timeout (this run waited %d ms).",
 					   timeout_ms);
-		return DRV_LOCKED;
+		/* the whole story is told: DRV_ERROR rather than DRV_LOCKED, whose
+		 * generic message the client core would add */
+		return DRV_ERROR;
 	}
 	st->locked = true;
 	return DRV_OK;

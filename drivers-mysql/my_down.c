@@ -1337,6 +1337,14 @@ my_down(Driver *d, const DownRequest *req, Reporter *r)
 	for (int i = 0; i < req->nallow_loss; i++)
 		ml_add(&c.allow, req->allow_loss[i]);
 
+	if (req->plan_hash)
+	{
+		log_error("--plan-hash is not supported on MySQL");
+		log_error_detail("MySQL reverts are planned again after every statement, so no plan exists to pin in advance.");
+		log_error_hint("Review the plan with --dry-run, then run the revert without --plan-hash.");
+		ml_free(&c.allow);
+		return DRV_ERROR;
+	}
 	if (!c.dry && (rc = my_hist_sync(d, r)) != DRV_OK)
 		return rc;
 	if ((rc = my_execf(st, "USE %s", st->qdb)) != DRV_OK)

@@ -357,6 +357,10 @@ typedef struct TableDef
 } TableDef;
 
 extern TableDef *my_tabledef_parse(const char *image);
+
+#define KEY_CATEGORIES 7
+extern int	my_key_category(const TableDef *t, const KeyDef *k);
+extern char *my_table_canonical(const char *image);
 extern void my_tabledef_free(TableDef *t);
 extern int	my_tabledef_col(const TableDef *t, const char *name);
 extern const char *my_tabledef_opt(const TableDef *t, const char *key);

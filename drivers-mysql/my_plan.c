@@ -692,37 +692,6 @@ find_con(const TableDef *t, const ConDef *c)
 	return NULL;
 }
 
-#define KEY_CATEGORIES 7
-
-/*
- * The order in which MariaDB lists keys: primary key; unique keys on NOT
- * NULL columns (whole columns, then prefixes); unique keys with nullable
- * columns (likewise); plain keys; full-text keys.
- */
-static int
-key_category(const TableDef *t, const KeyDef *k)
-{
-	bool		nullable = false,
-				part = false;
-
-	if (k->kind == 'P')
-		return 0;
-	if (k->kind == 'F')
-		return 6;
-	if (k->kind != 'U')
-		return 5;
-	for (int i = 0; i < k->ncols; i++)
-	{
-		int			c = my_tabledef_col(t, k->cols[i]);
-
-		if (c < 0 || !t->cols[c].not_null)
-			nullable = true;
-		if (k->prefix[i] > 0)
-			part = true;
-	}
-	return 1 + (nullable ? 2 : 0) + (part ? 1 : 0);
-}
-
 /* the key's definition with live column names mapped to target names */
 static char *
 key_def_mapped(const KeyDef *k, const MyList *col_old, const MyList *col_new)
@@ -892,6 +861,7 @@ diff_table(Plan *p, const TableDef *l, const TableDef *t, const MyList *col_old_
 	MyList		col_old = {0},
 				col_new = {0};
 	MyList		drops_fk = {0},
+				drops_idx = {0},
 				drops = {0},
 				cols = {0},
 				adds = {0},
@@ -903,6 +873,8 @@ diff_table(Plan *p, const TableDef *l, const TableDef *t, const MyList *col_old_
 	PlanStep	tmp = {0};		/* collects the checks */
 	bool		relax = false;
 	bool		fk_same_name = false;
+	bool		moves = false;		/* a key or check dropped and added under its name */
+	int			first_step;
 	bool		table_cs_changed = !same_str(l->charset, t->charset) || !same_str(l->collation, t->collation);
 
 	/* keep only renames that make sense on these two images */
@@ -1032,7 +1004,7 @@ diff_table(Plan *p, const TableDef *l, const TableDef *t, const MyList *col_old_
 				const KeyDef *lk;
 				int			li;
 
-				if (key_category(t, tk) != cat)
+				if (my_key_category(t, tk) != cat)
 					continue;
 				lk = broken ? NULL : find_key(l, tk);
 				li = lk ? (int) (lk - l->keys) : -1;
@@ -1060,7 +1032,11 @@ diff_table(Plan *p, const TableDef *l, const TableDef *t, const MyList *col_old_
 			if (l->keys[i].kind == 'P')
 				ml_add(&drops, "DROP PRIMARY KEY");
 			else
-				add_clause_ident(&drops, "DROP INDEX ", l->keys[i].name, "");
+			{
+				add_clause_ident(&drops_idx, "DROP INDEX ", l->keys[i].name, "");
+				if (find_key(t, &l->keys[i]))
+					moves = true;
+			}
 		}
 		for (int j = 0; j < t->nkeys; j++)
 		{
@@ -1132,7 +1108,11 @@ diff_table(Plan *p, const TableDef *l, const TableDef *t, const MyList *col_old_
 					fk_same_name = true;
 			}
 			else
-				add_clause_ident(&drops, "DROP CONSTRAINT ", lc->name, "");
+			{
+				add_clause_ident(&drops_idx, "DROP CONSTRAINT ", lc->name, "");
+				if (find_con(t, lc))
+					moves = true;
+			}
 		}
 		for (int j = 0; j < t->ncons; j++)
 		{
@@ -1161,40 +1141,53 @@ diff_table(Plan *p, const TableDef *l, const TableDef *t, const MyList *col_old_
 
 	diff_options(l, t, &opts);
 
-	if (fk_same_name)
+	first_step = p->n;
+	if (fk_same_name || moves)
 	{
-		/* MariaDB refuses to drop and re-add a foreign key of the same name
-		 * in one statement */
+		/*
+		 * MariaDB refuses to drop and re-add a foreign key of the same name
+		 * in one statement, and a key dropped and re-added under its name in
+		 * one statement keeps its place in the key list: the drops go first,
+		 * in a statement of their own.
+		 */
 		MyBuf		sb;
-
-		mb_init(&sb);
-		mb_puts(&sb, "ALTER TABLE ");
-		mb_ident(&sb, l->name);
-		for (int i = 0; i < drops_fk.n; i++)
-			mb_printf(&sb, "%s %s", i ? "," : "", drops_fk.items[i]);
-		add_step(p, mb_steal(&sb));
-		ml_free(&drops_fk);
-	}
-	if (drops_fk.n + drops.n + cols.n + adds.n + opts.n > 0)
-	{
-		MyBuf		sb;
-		PlanStep   *s;
-		MyList    *parts[] = {&drops_fk, &drops, &cols, &adds, &opts};
 		bool		first = true;
 
 		mb_init(&sb);
 		mb_puts(&sb, "ALTER TABLE ");
 		mb_ident(&sb, l->name);
-		for (int g = 0; g < 5; g++)
+		for (int i = 0; i < drops_fk.n; i++, first = false)
+			mb_printf(&sb, "%s %s", first ? "" : ",", drops_fk.items[i]);
+		for (int i = 0; i < drops_idx.n; i++, first = false)
+			mb_printf(&sb, "%s %s", first ? "" : ",", drops_idx.items[i]);
+		add_step(p, mb_steal(&sb));
+		ml_free(&drops_fk);
+		ml_free(&drops_idx);
+	}
+	if (drops_fk.n + drops_idx.n + drops.n + cols.n + adds.n + opts.n > 0)
+	{
+		MyBuf		sb;
+		PlanStep   *s;
+		MyList    *parts[] = {&drops_fk, &drops_idx, &drops, &cols, &adds, &opts};
+		bool		first = true;
+
+		mb_init(&sb);
+		mb_puts(&sb, "ALTER TABLE ");
+		mb_ident(&sb, l->name);
+		for (int g = 0; g < 6; g++)
 			for (int i = 0; i < parts[g]->n; i++)
 			{
 				mb_printf(&sb, "%s %s", first ? "" : ",", parts[g]->items[i]);
 				first = false;
 			}
 		s = add_step(p, mb_steal(&sb));
-		s->checks = tmp.checks;
-		s->nchecks = tmp.nchecks;
 		s->relax_strict = relax;
+	}
+	if (p->n > first_step)
+	{
+		/* the checks guard the table's first statement */
+		p->steps[first_step].checks = tmp.checks;
+		p->steps[first_step].nchecks = tmp.nchecks;
 		tmp.checks = NULL;
 		tmp.nchecks = 0;
 	}
@@ -1211,6 +1204,7 @@ diff_table(Plan *p, const TableDef *l, const TableDef *t, const MyList *col_old_
 	}
 	free(tmp.checks);
 	ml_free(&drops_fk);
+	ml_free(&drops_idx);
 	ml_free(&drops);
 	ml_free(&cols);
 	ml_free(&adds);
@@ -1239,8 +1233,23 @@ my_image_equal(ObjKind kind, const char *a, const char *b)
 
 	if (a == NULL || b == NULL)
 		return a == b;
-	if (kind == OBJ_TABLE || kind == OBJ_SEQUENCE)
+	if (kind == OBJ_SEQUENCE)
 		return strcmp(a, b) == 0;
+	if (kind == OBJ_TABLE)
+	{
+		char	   *ca,
+				   *cb;
+
+		if (strcmp(a, b) == 0)
+			return true;
+		/* equal up to the order of keys across categories */
+		ca = my_table_canonical(a);
+		cb = my_table_canonical(b);
+		eq = strcmp(ca, cb) == 0;
+		free(ca);
+		free(cb);
+		return eq;
+	}
 	if (strcmp(my_image_body(a), my_image_body(b)) != 0)
 		return false;
 	ma = my_image_meta(a, "sql_mode");

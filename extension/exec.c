@@ -111,6 +111,7 @@ exec_statement(Revert *rv, Segment *seg, const char *version, const char *sql,
 	exec_leave_settings(nest);
 	error_context_stack = cb.previous;
 	CommandCounterIncrement();
+	rv->executed++;
 }
 
 static const char *

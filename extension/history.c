@@ -33,6 +33,7 @@
  */
 #include "postgres.h"
 
+#include "access/table.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/objectaddress.h"
@@ -47,6 +48,7 @@
 #include "commands/event_trigger.h"
 #include "commands/extension.h"
 #include "commands/trigger.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -60,8 +62,10 @@
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/fmgroids.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
+#include "utils/tuplestore.h"
 
 #include "apply.h"
 #include "history.h"
@@ -219,18 +223,15 @@ role_name(Oid roleid)
 	return name ? name : psprintf("%u", roleid);
 }
 
+/* columns of migrate.units */
+#define UNIT_NATTS 10
+
 int64
 migrate_unit_begin(const char *kind, const char *version, int step, const char *statement)
 {
-	static MigrateQuery q = {
-		"INSERT INTO migrate.units (kind, version, step, started_at, role_name, session_role,"
-		" application_name, backend_pid, statement)"
-		" VALUES ($1, $2, $3, pg_catalog.clock_timestamp(), $4, $5, $6, $7, $8) RETURNING id",
-		8, {TEXTOID, TEXTOID, INT4OID, TEXTOID, TEXTOID, TEXTOID, INT4OID, TEXTOID}
-	};
-	Datum		values[8];
-	char		nulls[8] = "        ";
-	OwnerSwitch sw;
+	Datum		values[UNIT_NATTS];
+	bool		nulls[UNIT_NATTS];
+	BookRel		units;
 	int64		id;
 
 	if (unit.id != 0)
@@ -239,33 +240,36 @@ migrate_unit_begin(const char *kind, const char *version, int step, const char *
 				 errmsg("a unit of history is already running in this session"),
 				 errdetail("Unit %lld (%s) has not ended.", (long long) unit.id, unit.kind)));
 
-	values[0] = CStringGetTextDatum(kind);
+	/* id, kind, version, step, started_at, role_name, session_role,
+	 * application_name, backend_pid, statement */
+	memset(nulls, 0, sizeof(nulls));
+	values[1] = CStringGetTextDatum(kind);
 	if (version)
-		values[1] = CStringGetTextDatum(version);
+		values[2] = CStringGetTextDatum(version);
 	else
-		nulls[1] = 'n';
+		nulls[2] = true;
 	if (step >= 0)
-		values[2] = Int32GetDatum(step);
+		values[3] = Int32GetDatum(step);
 	else
-		nulls[2] = 'n';
-	values[3] = CStringGetTextDatum(role_name(GetOuterUserId()));
-	values[4] = CStringGetTextDatum(role_name(GetSessionUserId()));
+		nulls[3] = true;
+	values[4] = TimestampTzGetDatum(GetCurrentTimestamp());	/* clock_timestamp() */
+	values[5] = CStringGetTextDatum(role_name(GetOuterUserId()));
+	values[6] = CStringGetTextDatum(role_name(GetSessionUserId()));
 	if (application_name && application_name[0])
-		values[5] = CStringGetTextDatum(application_name);
+		values[7] = CStringGetTextDatum(application_name);
 	else
-		nulls[5] = 'n';
-	values[6] = Int32GetDatum(MyProcPid);
+		nulls[7] = true;
+	values[8] = Int32GetDatum(MyProcPid);
 	if (statement)
-		values[7] = CStringGetTextDatum(statement);
+		values[9] = CStringGetTextDatum(statement);
 	else
-		nulls[7] = 'n';
+		nulls[9] = true;
 
-	SPI_connect();
-	migrate_become_owner(&sw);
-	mq_exec(&q, values, nulls, false, 0);
-	id = mq_int64(0, 1, 0);
-	migrate_restore_user(&sw);
-	SPI_finish();
+	book_open(&units, "units");
+	id = book_nextval(&units);
+	values[0] = Int64GetDatum(id);
+	book_insert(&units, values, nulls);
+	book_close(&units);
 
 	unit.id = id;
 	unit.kind = kind;
@@ -587,8 +591,8 @@ ensure_unit(void)
 
 /*
  * The journal: touches of the running unit not yet written.  An event
- * trigger only appends to it (reading pg_event_trigger_ddl_commands() is
- * its one query); the journal is written in one batch when the unit ends,
+ * trigger only appends to it (it reads pg_event_trigger_ddl_commands()
+ * and runs no query); the journal is written in one batch when the unit ends,
  * or before a drop is recorded (which needs the registry current).  Each
  * entry remembers the subtransaction it was recorded in, so that a rolled
  * back subtransaction (a savepoint, an exception block) takes its touches
@@ -702,90 +706,53 @@ journal_add_to(RegBatch *reg)
 
 /*
  * Insert the journal's touches, their objects resolved in reg (positions
- * from journal_add_to), and empty the journal.  Connected to SPI, as the
- * owner, with a unit running.
+ * from journal_add_to), and empty the journal.  A unit is running.
  */
 static void
 journal_write(RegBatch *reg, int *pos)
 {
-	static MigrateQuery q = {
-		"INSERT INTO migrate.touches (unit, seq, stmt, object, event, command, kind, identity, detail)"
-		" SELECT $1, $2 OPERATOR(pg_catalog.+) x.ord::pg_catalog.int4 OPERATOR(pg_catalog.-) 1,"
-		"   x.stmt, x.object, x.event, x.command, x.kind, x.identity, x.detail"
-		" FROM ROWS FROM (pg_catalog.unnest($3::pg_catalog.int4[]), pg_catalog.unnest($4::pg_catalog.int8[]),"
-		"   pg_catalog.unnest($5::pg_catalog.text[]), pg_catalog.unnest($6::pg_catalog.text[]),"
-		"   pg_catalog.unnest($7::pg_catalog.text[]), pg_catalog.unnest($8::pg_catalog.text[]),"
-		"   pg_catalog.unnest($9::pg_catalog.int4[]))"
-		"   WITH ORDINALITY x(stmt, object, event, command, kind, identity, detail, ord)",
-		9, {INT8OID, INT4OID, INT4ARRAYOID, INT8ARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
-		TEXTARRAYOID, INT4ARRAYOID}
-	};
-	int			n = list_length(journal);
-	Datum	   *stmt,
-			   *obj,
-			   *ev,
-			   *cmd,
-			   *kind,
-			   *ident,
-			   *det;
-	bool	   *stmtnull,
-			   *objnull,
-			   *identnull,
-			   *detnull;
-	Datum		v[9];
+	BookRel		touches;
 	ListCell   *lc;
 	int			i = 0;
 
-	if (n == 0)
+	if (journal == NIL)
 		return;
-	stmt = palloc(sizeof(Datum) * n);
-	obj = palloc(sizeof(Datum) * n);
-	ev = palloc(sizeof(Datum) * n);
-	cmd = palloc(sizeof(Datum) * n);
-	kind = palloc(sizeof(Datum) * n);
-	ident = palloc(sizeof(Datum) * n);
-	det = palloc(sizeof(Datum) * n);
-	stmtnull = palloc0(sizeof(bool) * n);
-	objnull = palloc0(sizeof(bool) * n);
-	identnull = palloc0(sizeof(bool) * n);
-	detnull = palloc0(sizeof(bool) * n);
+	book_open(&touches, "touches");
 	foreach(lc, journal)
 	{
 		JournalEntry *e = lfirst(lc);
 		int64		id = pos[i] >= 0 ? reg->items[pos[i]].id : 0;
+		Datum		values[9];
+		bool		nulls[9];
 
+		/* unit, seq, stmt, object, event, command, kind, identity, detail */
+		memset(nulls, 0, sizeof(nulls));
+		values[0] = Int64GetDatum(unit.id);
+		values[1] = Int32GetDatum(unit.seq + i);
 		if (e->stmt >= 0)
-			stmt[i] = Int32GetDatum(e->stmt);
+			values[2] = Int32GetDatum(e->stmt);
 		else
-			stmtnull[i] = true;
+			nulls[2] = true;
 		if (id)
-			obj[i] = Int64GetDatum(id);
+			values[3] = Int64GetDatum(id);
 		else
-			objnull[i] = true;
-		ev[i] = CStringGetTextDatum(e->event);
-		cmd[i] = CStringGetTextDatum(e->command);
-		kind[i] = CStringGetTextDatum(e->kind);
+			nulls[3] = true;
+		values[4] = CStringGetTextDatum(e->event);
+		values[5] = CStringGetTextDatum(e->command);
+		values[6] = CStringGetTextDatum(e->kind);
 		if (e->identity)
-			ident[i] = CStringGetTextDatum(e->identity);
+			values[7] = CStringGetTextDatum(e->identity);
 		else
-			identnull[i] = true;
+			nulls[7] = true;
 		if (e->detail >= 0)
-			det[i] = Int32GetDatum(e->detail);
+			values[8] = Int32GetDatum(e->detail);
 		else
-			detnull[i] = true;
+			nulls[8] = true;
+		book_insert(&touches, values, nulls);
 		i++;
 	}
-	v[0] = Int64GetDatum(unit.id);
-	v[1] = Int32GetDatum(unit.seq);
-	v[2] = PointerGetDatum(migrate_array(stmt, stmtnull, n, INT4OID));
-	v[3] = PointerGetDatum(migrate_array(obj, objnull, n, INT8OID));
-	v[4] = PointerGetDatum(migrate_array(ev, NULL, n, TEXTOID));
-	v[5] = PointerGetDatum(migrate_array(cmd, NULL, n, TEXTOID));
-	v[6] = PointerGetDatum(migrate_array(kind, NULL, n, TEXTOID));
-	v[7] = PointerGetDatum(migrate_array(ident, identnull, n, TEXTOID));
-	v[8] = PointerGetDatum(migrate_array(det, detnull, n, INT4OID));
-	mq_exec(&q, v, NULL, false, 0);
-	unit.seq += n;
+	book_close(&touches);
+	unit.seq += i;
 	journal_reset();
 }
 
@@ -954,47 +921,62 @@ record_collected(CollectedCommand *cmd, const char *command)
 	}
 }
 
+/*
+ * The commands of the statement, from pg_event_trigger_ddl_commands()
+ * called directly through fmgr (a query around it would cost an executor
+ * start for each DDL statement).  Columns used: classid (1), objid (2),
+ * objsubid (3), in_extension (8), command (9).
+ */
 static void
 record_ddl_end(const char *command)
 {
-	static MigrateQuery q = {
-		"SELECT classid, objid, objsubid, in_extension, command"
-		" FROM pg_catalog.pg_event_trigger_ddl_commands()",
-		0, {0}
-	};
-	SPITupleTable *tuptable;
-	uint64		n;
+	FmgrInfo	flinfo;
+	ReturnSetInfo rsinfo;
+	LOCAL_FCINFO(fcinfo, 0);
+	TupleTableSlot *slot;
 
-	mq_exec(&q, NULL, NULL, true, 0);
-	tuptable = SPI_tuptable;
-	n = SPI_processed;
-	for (uint64 i = 0; i < n; i++)
+	fmgr_info(F_PG_EVENT_TRIGGER_DDL_COMMANDS, &flinfo);
+	memset(&rsinfo, 0, sizeof(rsinfo));
+	rsinfo.type = T_ReturnSetInfo;
+	rsinfo.econtext = CreateStandaloneExprContext();
+	rsinfo.allowedModes = (int) SFRM_Materialize;
+	rsinfo.returnMode = SFRM_Materialize;
+	InitFunctionCallInfoData(*fcinfo, &flinfo, 0, InvalidOid, NULL, (Node *) &rsinfo);
+	(void) FunctionCallInvoke(fcinfo);
+	if (rsinfo.returnMode != SFRM_Materialize || rsinfo.setDesc == NULL)
+		elog(ERROR, "pg_event_trigger_ddl_commands() did not return a tuplestore");
+	if (rsinfo.setResult == NULL)
 	{
-		HeapTuple	tup = tuptable->vals[i];
-		TupleDesc	desc = tuptable->tupdesc;
+		FreeExprContext(rsinfo.econtext, true);
+		return;
+	}
+	slot = MakeSingleTupleTableSlot(rsinfo.setDesc, &TTSOpsMinimalTuple);
+	while (tuplestore_gettupleslot(rsinfo.setResult, true, false, slot))
+	{
 		bool		isnull;
-		bool		in_extension;
 		Datum		d;
 		CollectedCommand *cmd;
 
-		in_extension = DatumGetBool(SPI_getbinval(tup, desc, 4, &isnull));
-		if (in_extension)
-			continue;
-		d = SPI_getbinval(tup, desc, 1, &isnull);
+		if (DatumGetBool(slot_getattr(slot, 8, &isnull)))
+			continue;			/* in_extension */
+		d = slot_getattr(slot, 1, &isnull);
 		if (!isnull)
 		{
 			ObjectAddress a;
 
 			a.classId = DatumGetObjectId(d);
-			a.objectId = DatumGetObjectId(SPI_getbinval(tup, desc, 2, &isnull));
-			a.objectSubId = DatumGetInt32(SPI_getbinval(tup, desc, 3, &isnull));
+			a.objectId = DatumGetObjectId(slot_getattr(slot, 2, &isnull));
+			a.objectSubId = DatumGetInt32(slot_getattr(slot, 3, &isnull));
 			touch_live(&a, "ddl", command, -1);
 		}
-		d = SPI_getbinval(tup, desc, 5, &isnull);
+		d = slot_getattr(slot, 9, &isnull);
 		cmd = isnull ? NULL : (CollectedCommand *) DatumGetPointer(d);
 		if (cmd != NULL)
 			record_collected(cmd, command);
 	}
+	ExecDropSingleTupleTableSlot(slot);
+	tuplestore_end(rsinfo.setResult);
+	FreeExprContext(rsinfo.econtext, true);
 }
 
 static void
@@ -1106,22 +1088,22 @@ capture_record(CaptureArgs *args)
 	OwnerSwitch sw;
 	bool		closes;
 
-	SPI_connect();
-	migrate_become_owner(&sw);
-	switch (args->event)
+	if (args->event == CAPTURE_DDL_END)
 	{
-		case CAPTURE_DDL_END:
-			record_ddl_end(args->command);
-			break;
-		case CAPTURE_SQL_DROP:
-			record_sql_drop(args->command);
-			break;
-		case CAPTURE_REWRITE:
-			record_rewrite(args->command);
-			break;
+		/* reads the commands and appends to the journal: no query */
+		record_ddl_end(args->command);
 	}
-	migrate_restore_user(&sw);
-	SPI_finish();
+	else
+	{
+		SPI_connect();
+		migrate_become_owner(&sw);
+		if (args->event == CAPTURE_SQL_DROP)
+			record_sql_drop(args->command);
+		else
+			record_rewrite(args->command);
+		migrate_restore_user(&sw);
+		SPI_finish();
+	}
 
 	/*
 	 * Outside the apply functions, the statement is its own unit (drift, or
@@ -1422,63 +1404,54 @@ typedef struct ImageItem
 } ImageItem;
 
 /*
+ * Latest recorded hash of a registered object (NULL for a tombstone or
+ * when it has no image): the last row of images_pkey (object, unit) for
+ * the object, as "ORDER BY unit DESC LIMIT 1" reads it.  *found tells
+ * whether there is an image at all.  Under a snapshot from
+ * book_snapshot_push().
+ */
+static char *
+latest_hash(Relation images, int64 object, bool *found)
+{
+	static const Oid keytype[1] = {INT8OID};
+	Datum		key[1] = {Int64GetDatum(object)};
+	BookScan	scan;
+	char	   *hash = NULL;
+
+	*found = false;
+	book_scan_begin(&scan, images, "images_pkey", 1, keytype, key, true);
+	if (book_scan_next(&scan))
+	{
+		bool		isnull;
+		Datum		d = book_scan_get(&scan, 4, &isnull);
+
+		*found = true;
+		if (!isnull)
+			hash = TextDatumGetCString(d);
+	}
+	book_scan_end(&scan);
+	return hash;
+}
+
+/*
  * Store the images of items[0..n) that changed since their latest image,
- * with their dependencies: one registry batch, one query for the latest
- * hashes, one insert each into definitions, images and depends.
+ * with their dependencies: one registry batch, then the rows written
+ * directly (util.h): definitions once per content hash (an existing one is
+ * kept, as ON CONFLICT DO NOTHING would, also when another transaction is
+ * storing the same definition), images, dependencies.
  */
 static void
 store_items(int64 unit_id, ImageItem *items, int n, bool with_journal)
 {
-	static MigrateQuery latest = {
-		"SELECT x.object, (SELECT i.hash FROM migrate.images i"
-		"   WHERE i.object OPERATOR(pg_catalog.=) x.object ORDER BY i.unit DESC LIMIT 1)"
-		" FROM pg_catalog.unnest($1::pg_catalog.int8[]) x(object)",
-		1, {INT8ARRAYOID}
-	};
-	/* definitions, images and dependencies in one statement */
-	static MigrateQuery store = {
-		"WITH d AS (INSERT INTO migrate.definitions (hash, kind, body)"
-		"   SELECT * FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.text[]),"
-		"     pg_catalog.unnest($3::pg_catalog.text[]), pg_catalog.unnest($4::pg_catalog.jsonb[]))"
-		"   ON CONFLICT (hash) DO NOTHING),"
-		" i AS (INSERT INTO migrate.images (object, unit, identity, hash)"
-		"   SELECT x.object, $1, x.identity, x.hash FROM ROWS FROM (pg_catalog.unnest($5::pg_catalog.int8[]),"
-		"     pg_catalog.unnest($6::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.text[]))"
-		"     x(object, identity, hash))"
-		" INSERT INTO migrate.depends (object, unit, ref, deptype)"
-		" SELECT x.object, $1, x.ref, x.deptype FROM ROWS FROM (pg_catalog.unnest($7::pg_catalog.int8[]),"
-		"   pg_catalog.unnest($8::pg_catalog.int8[]), pg_catalog.unnest($9::\"char\"[]))"
-		"   x(object, ref, deptype) ON CONFLICT DO NOTHING",
-		9, {INT8OID, TEXTARRAYOID, TEXTARRAYOID, JSONBARRAYOID, INT8ARRAYOID, TEXTARRAYOID,
-		INT8ARRAYOID, INT8ARRAYOID, CHARARRAYOID}
-	};
 	RegBatch	reg;
 	int		   *pos = palloc(sizeof(int) * Max(n, 1));
-	Datum	   *ids = palloc(sizeof(Datum) * Max(n, 1));
-	Datum	   *hashes,
-			   *kinds,
-			   *bodies,
-			   *idents;
-	HTAB	   *prev;
-	HASHCTL		ctl;
-	int			nimg = 0,
-				nids = 0,
-				ndep = 0;
-	Datum		v[1];
-	Datum		sv[9];
-	Datum	   *dep_obj,
-			   *dep_ref,
-			   *dep_type;
-	int			maxdeps = 0;
+	bool	   *changed = palloc0(sizeof(bool) * Max(n, 1));
 	int		   *journal_pos = NULL;
+	int			nimg = 0;
+	BookRel		rel;
 
 	if (n == 0 && !with_journal)
 		return;
-	for (int i = 0; i < n; i++)
-		maxdeps += list_length(items[i].deps);
-	dep_obj = palloc(sizeof(Datum) * Max(maxdeps, 1));
-	dep_ref = palloc(sizeof(Datum) * Max(maxdeps, 1));
-	dep_type = palloc(sizeof(Datum) * Max(maxdeps, 1));
 	regbatch_init(&reg);
 	for (int i = 0; i < n; i++)
 	{
@@ -1495,83 +1468,102 @@ store_items(int64 unit_id, ImageItem *items, int n, bool with_journal)
 	if (with_journal)
 		journal_write(&reg, journal_pos);
 
-	/* latest hash of each imaged object (none for objects just registered) */
+	/*
+	 * Which images changed: an object registered by this batch has none
+	 * yet; any other is compared with its latest recorded hash.
+	 */
+	book_snapshot_push();
+	rel.rel = table_open(book_relid("images"), AccessShareLock);
 	for (int i = 0; i < n; i++)
-		if (items[i].body != NULL && pos[i] >= 0 && !reg.items[pos[i]].created)
-			ids[nids++] = Int64GetDatum(reg.items[pos[i]].id);
-	ctl.keysize = sizeof(int64);
-	ctl.entrysize = sizeof(int64) + sizeof(char *);
-	ctl.hcxt = CurrentMemoryContext;
-	prev = hash_create("migrate latest images", Max(nids, 16), &ctl,
-					   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	if (nids > 0)
 	{
-		v[0] = PointerGetDatum(migrate_array(ids, NULL, nids, INT8OID));
-		mq_exec(&latest, v, NULL, true, 0);
-		for (uint64 r = 0; r < SPI_processed; r++)
-		{
-			int64		id = mq_int64(r, 1, 0);
-			char	  **slot = (char **) ((char *) hash_search(prev, &id, HASH_ENTER, NULL) + sizeof(int64));
+		char	   *prev;
+		bool		found;
 
-			*slot = mq_text(r, 2);
-		}
+		if (items[i].body == NULL || pos[i] < 0)
+			continue;
+		changed[i] = true;
+		if (reg.items[pos[i]].created)
+			continue;
+		prev = latest_hash(rel.rel, reg.items[pos[i]].id, &found);
+		if (found && prev != NULL && strcmp(prev, items[i].hash) == 0)
+			changed[i] = false;		/* unchanged */
 	}
+	table_close(rel.rel, NoLock);
+	book_snapshot_pop();
+	for (int i = 0; i < n; i++)
+		nimg += changed[i] ? 1 : 0;
+	if (nimg == 0)
+		return;
 
-	hashes = palloc(sizeof(Datum) * n);
-	kinds = palloc(sizeof(Datum) * n);
-	bodies = palloc(sizeof(Datum) * n);
-	idents = palloc(sizeof(Datum) * n);
-	nids = 0;
+	/* definitions: content-addressed, each stored once */
+	book_open(&rel, "definitions");
 	for (int i = 0; i < n; i++)
 	{
-		ImageItem  *it = &items[i];
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
+
+		if (!changed[i])
+			continue;
+		values[0] = CStringGetTextDatum(items[i].hash);
+		values[1] = CStringGetTextDatum(items[i].kind);
+		values[2] = JsonbPGetDatum(items[i].body);
+		(void) book_insert_unless_conflict(&rel, values, nulls);
+	}
+	book_close(&rel);
+
+	/* images: object, unit, identity, hash */
+	book_open(&rel, "images");
+	for (int i = 0; i < n; i++)
+	{
+		Datum		values[4];
+		bool		nulls[4] = {false, false, false, false};
+
+		if (!changed[i])
+			continue;
+		values[0] = Int64GetDatum(reg.items[pos[i]].id);
+		values[1] = Int64GetDatum(unit_id);
+		values[2] = CStringGetTextDatum(items[i].identity);
+		values[3] = CStringGetTextDatum(items[i].hash);
+		book_insert(&rel, values, nulls);
+	}
+	book_close(&rel);
+
+	/*
+	 * Dependencies of each new image on other registered objects.  A plain
+	 * insert (the statement this replaces said ON CONFLICT DO NOTHING): the
+	 * key (object, unit, ref) cannot repeat.  Only this transaction writes
+	 * rows of this unit; one image's references are distinct objects
+	 * (migrate_image_dependencies removes duplicate addresses, and distinct
+	 * live addresses have distinct registry rows); and a second image of
+	 * the same object in the same unit fails on images_pkey above first.
+	 */
+	book_open(&rel, "depends");
+	for (int i = 0; i < n; i++)
+	{
 		int64		id;
-		void	   *found;
 		ListCell   *lc;
 
-		if (it->body == NULL || pos[i] < 0)
+		if (!changed[i])
 			continue;
 		id = reg.items[pos[i]].id;
-		found = hash_search(prev, &id, HASH_FIND, NULL);
-		if (found != NULL)
-		{
-			char	   *h = *(char **) ((char *) found + sizeof(int64));
-
-			if (h != NULL && strcmp(h, it->hash) == 0)
-				continue;		/* unchanged */
-		}
-		ids[nimg] = Int64GetDatum(id);
-		hashes[nimg] = CStringGetTextDatum(it->hash);
-		kinds[nimg] = CStringGetTextDatum(it->kind);
-		bodies[nimg] = JsonbPGetDatum(it->body);
-		idents[nimg] = CStringGetTextDatum(it->identity);
-		nimg++;
-		foreach(lc, it->deps)
+		foreach(lc, items[i].deps)
 		{
 			ImageDependency *d = lfirst(lc);
 			int			rp = regbatch_find(&reg, &d->ref);
 			int64		ref = rp >= 0 ? reg.items[rp].id : 0;
+			Datum		values[4];
+			bool		nulls[4] = {false, false, false, false};
 
 			if (ref == 0 || ref == id)
 				continue;
-			dep_obj[ndep] = Int64GetDatum(id);
-			dep_ref[ndep] = Int64GetDatum(ref);
-			dep_type[ndep] = CharGetDatum(d->deptype);
-			ndep++;
+			values[0] = Int64GetDatum(id);
+			values[1] = Int64GetDatum(unit_id);
+			values[2] = Int64GetDatum(ref);
+			values[3] = CharGetDatum(d->deptype);
+			book_insert(&rel, values, nulls);
 		}
 	}
-	if (nimg == 0)
-		return;
-	sv[0] = Int64GetDatum(unit_id);
-	sv[1] = PointerGetDatum(migrate_array(hashes, NULL, nimg, TEXTOID));
-	sv[2] = PointerGetDatum(migrate_array(kinds, NULL, nimg, TEXTOID));
-	sv[3] = PointerGetDatum(migrate_array(bodies, NULL, nimg, JSONBOID));
-	sv[4] = PointerGetDatum(migrate_array(ids, NULL, nimg, INT8OID));
-	sv[5] = PointerGetDatum(migrate_array(idents, NULL, nimg, TEXTOID));
-	sv[6] = PointerGetDatum(migrate_array(dep_obj, NULL, ndep, INT8OID));
-	sv[7] = PointerGetDatum(migrate_array(dep_ref, NULL, ndep, INT8OID));
-	sv[8] = PointerGetDatum(migrate_array(dep_type, NULL, ndep, CHAROID));
-	mq_exec(&store, sv, NULL, false, 0);
+	book_close(&rel);
 }
 
 /* image one object into an item (search_path must be '') */
@@ -1790,7 +1782,6 @@ store_closure(int64 unit_id, Closure *c)
 	{
 		int			n = 0;
 		int			nest;
-		OwnerSwitch sw;
 
 		oldcxt = MemoryContextSwitchTo(batchcxt);
 		nest = migrate_image_enter();
@@ -1802,9 +1793,7 @@ store_closure(int64 unit_id, Closure *c)
 		}
 		migrate_image_leave(nest);
 
-		migrate_become_owner(&sw);
 		store_items(unit_id, items, n, journal != NIL);
-		migrate_restore_user(&sw);
 		MemoryContextSwitchTo(oldcxt);
 		MemoryContextReset(batchcxt);
 	}

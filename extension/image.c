@@ -1886,8 +1886,17 @@ object_dependency_rows(const ObjectAddress *addr)
 		case RelationRelationId:
 			if (addr->objectSubId > 0)
 			{
-				Oid			ad = GetAttrDefaultOid(addr->objectId, addr->objectSubId);
+				Oid			ad = InvalidOid;
+				HeapTuple	att = SearchSysCache2(ATTNUM, ObjectIdGetDatum(addr->objectId),
+												  Int16GetDatum(addr->objectSubId));
 
+				/* a column has a pg_attrdef row exactly when atthasdef is set */
+				if (HeapTupleIsValid(att))
+				{
+					if (((Form_pg_attribute) GETSTRUCT(att))->atthasdef)
+						ad = GetAttrDefaultOid(addr->objectId, addr->objectSubId);
+					ReleaseSysCache(att);
+				}
 				rows = scan_depend(RelationRelationId, addr->objectId, addr->objectSubId, true, rows);
 				if (OidIsValid(ad))
 					rows = scan_depend(AttrDefaultRelationId, ad, -1, true, rows);

@@ -433,13 +433,22 @@ same_address(const ObjectAddress *a, const ObjectAddress *b)
 		a->objectSubId == b->objectSubId;
 }
 
-/* re-read the live image of every object and index them by address */
+/*
+ * Re-read the live image of every object and index them by address; a no-op
+ * when no statement ran since the last time (rv->executed counts them).
+ */
 static void
 refresh_live(Planner *p)
 {
 	HASHCTL		ctl;
 	ListCell   *lc;
 	int			nest;
+
+	if (p->byaddr != NULL && p->refreshed_at == p->rv->executed &&
+		p->refreshed_objects == list_length(p->seg->order))
+		return;
+	p->refreshed_at = p->rv->executed;
+	p->refreshed_objects = list_length(p->seg->order);
 
 	ctl.keysize = sizeof(ObjectAddress);
 	ctl.entrysize = sizeof(AddrEntry);
@@ -745,6 +754,13 @@ step_cmp(const Step *a, const Step *b)
 List *
 plan_toposort(List *steps)
 {
+	return plan_toposort_try(steps, NULL);
+}
+
+/* the same; with cycle given, a cycle sets it and returns NIL */
+List *
+plan_toposort_try(List *steps, bool *cycle)
+{
 	List	   *ready = NIL;
 	List	   *out = NIL;
 	ListCell   *lc;
@@ -803,6 +819,10 @@ plan_toposort(List *steps)
 				ready = lappend(ready, s);
 		}
 	}
+	if (cycle != NULL)
+		*cycle = list_length(out) != total;
+	if (list_length(out) != total && cycle != NULL)
+		return NIL;
 	if (list_length(out) != total)
 	{
 		StringInfoData buf;
@@ -1002,6 +1022,20 @@ handle_dependent(Planner *p, RObj *x, Step *xstep, LiveDep *d)
 	if (y == x)
 		return;
 	yp = plan_parent(p, y);
+	if (yp != NULL && yp->dropping && yp->first != NULL && p->split_fkeys &&
+		is_kind(y, "table constraint") && y->live_img != NULL &&
+		streq_null(img_text(y->live_img, "type"), "foreign key"))
+	{
+		/* tables that reference each other: the key goes first, alone */
+		if (y->first == NULL)
+		{
+			Step	   *ys = diff_drop(p, y, diff_drop_priority(y), false);
+
+			plan_after(yp->first, ys);
+		}
+		plan_after(xstep, y->first);
+		return;
+	}
 	if (yp != NULL && yp->dropping && yp->first != NULL)
 	{
 		plan_after(xstep, yp->first);
@@ -1180,20 +1214,24 @@ goes_with_other(Planner *p, RObj *o)
 	return false;
 }
 
-static void
-phase_drops(Planner *p)
+/*
+ * Plan the drops; when tables to drop reference each other, a second
+ * attempt drops the foreign keys between them first.
+ */
+static List *
+plan_drops(Planner *p)
 {
 	ListCell   *lc;
 	List	   *drops = NIL;
 	bool		changed;
 
-	p->phase = 1;
 	p->steps = NIL;
 	foreach(lc, p->seg->order)
 	{
 		RObj	   *o = lfirst(lc);
 
 		o->first = o->last = o->ready = o->create_first = NULL;
+		o->dropping = o->implied = false;
 		if (o->planned && o->live_img != NULL && o->target == NULL && !late_kind(o))
 			o->dropping = true;
 	}
@@ -1227,7 +1265,24 @@ phase_drops(Planner *p)
 
 		handle_dependents(p, s->obj, s);
 	}
-	exec_steps(p->rv, p->seg, plan_toposort(p->steps), true);
+	return p->steps;
+}
+
+static void
+phase_drops(Planner *p)
+{
+	List	   *order;
+	bool		cycle = false;
+
+	p->phase = 1;
+	p->split_fkeys = false;
+	order = plan_toposort_try(plan_drops(p), &cycle);
+	if (cycle)
+	{
+		p->split_fkeys = true;
+		order = plan_toposort(plan_drops(p));
+	}
+	exec_steps(p->rv, p->seg, order, true);
 	p->steps = NIL;
 }
 

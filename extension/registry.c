@@ -3,10 +3,14 @@
  * registry.c
  *	  Batched access to the object registry (see registry.h).
  *
- * One unit of history touches and images tens of objects; asking the
- * registry about each one separately costs an executor start per query.
- * A batch resolves them all with one lookup, one insert and, when needed,
- * one update of parents and one of identities.
+ * One unit of history touches and images tens of objects.  A batch
+ * resolves them together: parents are added first, every address is
+ * looked up with one probe of the partial unique index on live rows
+ * (objects_live_key), and the missing rows are written directly (util.h),
+ * parents before their sub-objects, their ids drawn from the table's
+ * identity in the order the rows are written.  The rare corrections (an
+ * OID reused by an object of another kind, a renamed object) are SPI
+ * statements run as the extension owner.
  *
  * Copyright (c) 2026, migrate developers
  *
@@ -106,31 +110,13 @@ regbatch_add(RegBatch *b, const ObjectAddress *addr, const char *kind, char *ide
 	r->parent = -1;
 	r->id = 0;
 	r->created = false;
+	r->pending_id = 0;
 	e = hash_search(b->index, &key, HASH_ENTER, &found);
 	e->pos = b->n;
 	return b->n++;
 }
 
-/* arrays of the addresses of entries[from..n) */
-static void
-address_arrays(RegBatch *b, int from, Datum *classids, Datum *objids, Datum *subids)
-{
-	int			n = b->n - from;
-	Datum	   *c = palloc(sizeof(Datum) * Max(n, 1));
-	Datum	   *o = palloc(sizeof(Datum) * Max(n, 1));
-	Datum	   *s = palloc(sizeof(Datum) * Max(n, 1));
-
-	for (int i = 0; i < n; i++)
-	{
-		c[i] = ObjectIdGetDatum(b->items[from + i].addr.classId);
-		o[i] = ObjectIdGetDatum(b->items[from + i].addr.objectId);
-		s[i] = Int32GetDatum(b->items[from + i].addr.objectSubId);
-	}
-	*classids = PointerGetDatum(migrate_array(c, NULL, n, OIDOID));
-	*objids = PointerGetDatum(migrate_array(o, NULL, n, OIDOID));
-	*subids = PointerGetDatum(migrate_array(s, NULL, n, INT4OID));
-}
-
+/* rare: a registry row whose OID was reused by an object of another kind */
 static void
 mark_stale(int64 id, int64 unit)
 {
@@ -140,45 +126,105 @@ mark_stale(int64 id, int64 unit)
 	};
 	Datum		v[2] = {Int64GetDatum(id), Int64GetDatum(unit)};
 	char		nulls[2] = {' ', unit ? ' ' : 'n'};
+	OwnerSwitch sw;
 
+	migrate_become_owner(&sw);
 	mq_exec(&q, v, nulls, false, 0);
+	migrate_restore_user(&sw);
+}
+
+/* rare: the object was renamed since the registry last saw it */
+static void
+rename_entry(int64 id, const char *identity)
+{
+	static MigrateQuery q = {
+		"UPDATE migrate.objects SET identity = $2 WHERE id OPERATOR(pg_catalog.=) $1",
+		2, {INT8OID, TEXTOID}
+	};
+	Datum		v[2] = {Int64GetDatum(id), CStringGetTextDatum(identity)};
+	OwnerSwitch sw;
+
+	migrate_become_owner(&sw);
+	mq_exec(&q, v, NULL, false, 0);
+	migrate_restore_user(&sw);
+}
+
+/* columns of migrate.objects */
+#define OBJ_ID			1
+#define OBJ_CLASSID		2
+#define OBJ_OBJID		3
+#define OBJ_OBJSUBID	4
+#define OBJ_KIND		5
+#define OBJ_IDENTITY	6
+#define OBJ_PARENT		7
+#define OBJ_CREATED		8
+#define OBJ_DROPPED		9
+#define OBJ_NATTS		9
+
+/*
+ * The live registry row of each entry: one probe of objects_live_key per
+ * address, as the query "... WHERE (classid, objid, objsubid) = ... AND
+ * dropped_unit IS NULL LIMIT 1" does.  Entries whose row has another kind
+ * (the OID was reused after a drop migrate did not see) get the row marked
+ * dropped, and stay unresolved; renamed ones are renamed afterwards.
+ */
+static void
+lookup_entries(RegBatch *b, Relation objects, int64 unit, int *nren, int *ren)
+{
+	static const Oid keytypes[3] = {OIDOID, OIDOID, INT4OID};
+
+	book_snapshot_push();
+	for (int i = 0; i < b->n; i++)
+	{
+		RegEntry   *e = &b->items[i];
+		Datum		keys[3];
+		BookScan	scan;
+		bool		found = false;
+		int64		id = 0;
+		char	   *kind = NULL;
+		char	   *identity = NULL;
+
+		keys[0] = ObjectIdGetDatum(e->addr.classId);
+		keys[1] = ObjectIdGetDatum(e->addr.objectId);
+		keys[2] = Int32GetDatum(e->addr.objectSubId);
+		book_scan_begin(&scan, objects, "objects_live_key", 3, keytypes, keys, false);
+		while (book_scan_next(&scan))
+		{
+			bool		isnull;
+
+			(void) book_scan_get(&scan, OBJ_DROPPED, &isnull);
+			if (!isnull)
+				continue;
+			id = DatumGetInt64(book_scan_get(&scan, OBJ_ID, &isnull));
+			kind = TextDatumGetCString(book_scan_get(&scan, OBJ_KIND, &isnull));
+			identity = TextDatumGetCString(book_scan_get(&scan, OBJ_IDENTITY, &isnull));
+			found = true;
+			break;
+		}
+		book_scan_end(&scan);
+		if (!found)
+			continue;
+		if (strcmp(kind, e->kind) != 0)
+		{
+			/* the OID was reused after a drop migrate did not see */
+			mark_stale(id, unit);
+			if (unit != 0)
+				migrate_unit_note_dropped(id);
+			continue;
+		}
+		e->id = id;
+		if (strcmp(identity, e->identity) != 0)
+			ren[(*nren)++] = i;
+	}
+	book_snapshot_pop();
 }
 
 void
 regbatch_resolve(RegBatch *b, int64 unit)
 {
-	/* one index probe per address (LIMIT 1 keeps the planner from joining
-	 * the whole registry) */
-	static MigrateQuery lookup = {
-		"SELECT o.id, x.ord::pg_catalog.int4, o.kind, o.identity"
-		" FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.oid[]),"
-		"   pg_catalog.unnest($2::pg_catalog.oid[]), pg_catalog.unnest($3::pg_catalog.int4[]))"
-		"   WITH ORDINALITY x(classid, objid, objsubid, ord)"
-		" CROSS JOIN LATERAL (SELECT r.id, r.kind, r.identity FROM migrate.objects r"
-		"   WHERE r.classid OPERATOR(pg_catalog.=) x.classid AND r.objid OPERATOR(pg_catalog.=) x.objid"
-		"   AND r.objsubid OPERATOR(pg_catalog.=) x.objsubid AND r.dropped_unit IS NULL LIMIT 1) o",
-		3, {OIDARRAYOID, OIDARRAYOID, INT4ARRAYOID}
-	};
-	static MigrateQuery insert = {
-		"INSERT INTO migrate.objects (classid, objid, objsubid, kind, identity, parent, created_unit)"
-		" SELECT x.classid, x.objid, x.objsubid, x.kind, x.identity, x.parent, $7"
-		" FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.oid[]),"
-		"   pg_catalog.unnest($2::pg_catalog.oid[]), pg_catalog.unnest($3::pg_catalog.int4[]),"
-		"   pg_catalog.unnest($4::pg_catalog.text[]), pg_catalog.unnest($5::pg_catalog.text[]),"
-		"   pg_catalog.unnest($6::pg_catalog.int8[]))"
-		"   x(classid, objid, objsubid, kind, identity, parent)"
-		" RETURNING id, classid, objid, objsubid",
-		7, {OIDARRAYOID, OIDARRAYOID, INT4ARRAYOID, TEXTARRAYOID, TEXTARRAYOID, INT8ARRAYOID, INT8OID}
-	};
-	static MigrateQuery rename = {
-		"UPDATE migrate.objects SET identity = $2 WHERE id OPERATOR(pg_catalog.=) $1",
-		2, {INT8OID, TEXTOID}
-	};
-	Datum		v[7];
-	char		nulls[7] = "       ";
+	BookRel		objects;
 	int			nren = 0;
-	Datum	   *ren_ids;
-	Datum	   *ren_names;
+	int		   *ren;
 
 	if (b->n == 0)
 		return;
@@ -196,103 +242,63 @@ regbatch_resolve(RegBatch *b, int64 unit)
 		}
 	}
 
-	address_arrays(b, 0, &v[0], &v[1], &v[2]);
-	mq_exec(&lookup, v, NULL, true, 0);
-	ren_ids = palloc(sizeof(Datum) * b->n);
-	ren_names = palloc(sizeof(Datum) * b->n);
-	for (uint64 r = 0; r < SPI_processed; r++)
-	{
-		int64		id = mq_int64(r, 1, 0);
-		int			pos = (int) mq_int64(r, 2, 0) - 1;
-		char	   *kind = mq_text(r, 3);
-		char	   *identity = mq_text(r, 4);
-		RegEntry   *e = &b->items[pos];
-
-		if (strcmp(kind, e->kind) != 0)
-		{
-			/* the OID was reused after a drop migrate did not see */
-			mark_stale(id, unit);
-			if (unit != 0)
-				migrate_unit_note_dropped(id);
-			continue;
-		}
-		e->id = id;
-		if (strcmp(identity, e->identity) != 0)
-		{
-			ren_ids[nren] = Int64GetDatum(id);
-			ren_names[nren] = CStringGetTextDatum(e->identity);
-			nren++;
-		}
-	}
+	ren = palloc(sizeof(int) * b->n);
+	book_open(&objects, "objects");
+	lookup_entries(b, objects.rel, unit, &nren, ren);
 
 	/*
 	 * Insert the missing ones, parents before their sub-objects so that
 	 * every row is written once, with its parent (a parent is always a
-	 * top-level object, so two passes do).
+	 * top-level object, so two passes do).  Ids come from the table's
+	 * identity in the order the rows are written.
 	 */
 	for (int pass = 0; pass < 3; pass++)
 	{
-		Datum	   *c = palloc(sizeof(Datum) * b->n);
-		Datum	   *o = palloc(sizeof(Datum) * b->n);
-		Datum	   *sub = palloc(sizeof(Datum) * b->n);
-		Datum	   *k = palloc(sizeof(Datum) * b->n);
-		Datum	   *t = palloc(sizeof(Datum) * b->n);
-		Datum	   *par = palloc(sizeof(Datum) * b->n);
-		bool	   *parnull = palloc(sizeof(bool) * b->n);
-		int			nmissing = 0;
+		bool		any = false;
 
 		for (int i = 0; i < b->n; i++)
 		{
 			RegEntry   *e = &b->items[i];
+			Datum		values[OBJ_NATTS];
+			bool		nulls[OBJ_NATTS];
 
 			if (e->id != 0)
 				continue;
 			if (e->parent >= 0 && b->items[e->parent].id == 0)
 				continue;		/* next pass */
-			c[nmissing] = ObjectIdGetDatum(e->addr.classId);
-			o[nmissing] = ObjectIdGetDatum(e->addr.objectId);
-			sub[nmissing] = Int32GetDatum(e->addr.objectSubId);
-			k[nmissing] = CStringGetTextDatum(e->kind);
-			t[nmissing] = CStringGetTextDatum(e->identity);
-			parnull[nmissing] = e->parent < 0;
-			par[nmissing] = e->parent >= 0 ? Int64GetDatum(b->items[e->parent].id) : (Datum) 0;
-			nmissing++;
+			if (e->created)
+				continue;		/* written earlier in this pass */
+			memset(nulls, 0, sizeof(nulls));
+			values[OBJ_ID - 1] = Int64GetDatum(book_nextval(&objects));
+			values[OBJ_CLASSID - 1] = ObjectIdGetDatum(e->addr.classId);
+			values[OBJ_OBJID - 1] = ObjectIdGetDatum(e->addr.objectId);
+			values[OBJ_OBJSUBID - 1] = Int32GetDatum(e->addr.objectSubId);
+			values[OBJ_KIND - 1] = CStringGetTextDatum(e->kind);
+			values[OBJ_IDENTITY - 1] = CStringGetTextDatum(e->identity);
+			if (e->parent >= 0)
+				values[OBJ_PARENT - 1] = Int64GetDatum(b->items[e->parent].id);
+			else
+				nulls[OBJ_PARENT - 1] = true;
+			if (unit)
+				values[OBJ_CREATED - 1] = Int64GetDatum(unit);
+			else
+				nulls[OBJ_CREATED - 1] = true;
+			nulls[OBJ_DROPPED - 1] = true;
+			e->created = true;
+			e->pending_id = DatumGetInt64(values[OBJ_ID - 1]);
+			book_insert(&objects, values, nulls);
+			any = true;
 		}
-		if (nmissing == 0)
+		if (!any)
 			break;
-		v[0] = PointerGetDatum(migrate_array(c, NULL, nmissing, OIDOID));
-		v[1] = PointerGetDatum(migrate_array(o, NULL, nmissing, OIDOID));
-		v[2] = PointerGetDatum(migrate_array(sub, NULL, nmissing, INT4OID));
-		v[3] = PointerGetDatum(migrate_array(k, NULL, nmissing, TEXTOID));
-		v[4] = PointerGetDatum(migrate_array(t, NULL, nmissing, TEXTOID));
-		v[5] = PointerGetDatum(migrate_array(par, parnull, nmissing, INT8OID));
-		if (unit)
-			v[6] = Int64GetDatum(unit);
-		else
-			nulls[6] = 'n';
-		mq_exec(&insert, v, nulls, false, 0);
-		for (uint64 r = 0; r < SPI_processed; r++)
-		{
-			ObjectAddress a;
-			int			pos;
-
-			a.classId = (Oid) mq_int64(r, 2, 0);
-			a.objectId = (Oid) mq_int64(r, 3, 0);
-			a.objectSubId = (int32) mq_int64(r, 4, 0);
-			pos = regbatch_find(b, &a);
-			if (pos >= 0)
-			{
-				b->items[pos].id = mq_int64(r, 1, 0);
-				b->items[pos].created = true;
-			}
-		}
+		/* rows of this pass are parents of the next one */
+		for (int i = 0; i < b->n; i++)
+			if (b->items[i].created && b->items[i].id == 0)
+				b->items[i].id = b->items[i].pending_id;
 	}
+	book_close(&objects);
 
-	/* renames are rare: one probe each */
+	/* renames are rare: one statement each */
 	for (int i = 0; i < nren; i++)
-	{
-		Datum		rv[2] = {ren_ids[i], ren_names[i]};
-
-		mq_exec(&rename, rv, NULL, false, 0);
-	}
+		rename_entry(b->items[ren[i]].id, b->items[ren[i]].identity);
 }

@@ -4,8 +4,8 @@
  *	  Batched access to the object registry (migrate.objects): resolve many
  *	  canonical addresses to stable ids in a few queries.
  *
- * Internal to history.c.  Callers are connected to SPI and run as the
- * extension owner (util.h).
+ * Internal to history.c.  Callers are connected to SPI (the rare updates
+ * go through it; they switch to the extension owner themselves).
  *
  * Copyright (c) 2026, migrate developers
  *
@@ -28,6 +28,7 @@ typedef struct RegEntry
 	int			parent;			/* index of the parent entry, -1 none */
 	int64		id;				/* 0 until resolved */
 	bool		created;		/* inserted by this batch */
+	int64		pending_id;		/* id written in the current pass */
 } RegEntry;
 
 typedef struct RegBatch

@@ -733,12 +733,30 @@ record_reverted(Revert *rv, List *segs, List *reverted, const char *hash)
  * Running the segments
  * ------------------------------------------------------------------------
  */
+/* how many objects the verification compares */
+static int
+verifiable(Segment *seg)
+{
+	ListCell   *lc;
+	int			n = 0;
+
+	foreach(lc, seg->order)
+	{
+		RObj	   *o = lfirst(lc);
+
+		if (migrate_image_kind_supported(o->kind) && !o->auxiliary)
+			n++;
+	}
+	return n;
+}
+
 static void
 run_segment(Revert *rv, Segment *seg, bool last, const char *search_path)
 {
 	bool		execute = rv->mode == REVERT_EXECUTE || !last;
 	char	   *label = plan_segment_label(seg);
 	int			n;
+	int			suppressed = 0;
 
 	rv->segment = seg->index;
 	{
@@ -749,7 +767,15 @@ run_segment(Revert *rv, Segment *seg, bool last, const char *search_path)
 						   psprintf("the hand-written down section of version %s is not used: the version was not applied completely, so the revert is computed from what it did",
 									(char *) lfirst(lc)), NULL, -1);
 	}
-	seg->unit = migrate_unit_begin(UNIT_REVERT, linitial(seg->versions), -1, NULL);
+	/*
+	 * A segment that runs is a unit of history; one that is only planned
+	 * (rolled back anyway) records nothing, which also spares its event
+	 * trigger work.
+	 */
+	if (execute)
+		seg->unit = migrate_unit_begin(UNIT_REVERT, linitial(seg->versions), -1, NULL);
+	else
+		suppressed = migrate_capture_suppress();
 	plan_load_segment(rv, seg);
 	if (!seg->has_units)
 	{
@@ -787,18 +813,20 @@ run_segment(Revert *rv, Segment *seg, bool last, const char *search_path)
 		else
 			plan_run_segment(rv, seg, execute);
 	}
+	if (!execute)
+		migrate_capture_restore(suppressed);
 	if (rv->stopped)
 	{
-		migrate_unit_abandon();
+		if (execute)
+			migrate_unit_abandon();
 		revert_add_row(rv, ROW_VERIFY, label, "not run: a check failed", NULL, -1);
 		return;
 	}
 	if (!execute)
 	{
-		migrate_unit_abandon();
+		n = verifiable(seg);
 		revert_add_row(rv, ROW_VERIFY, label,
-					   psprintf("%d object%s will be compared with version %s", list_length(seg->order),
-								list_length(seg->order) == 1 ? "" : "s",
+					   psprintf("%d object%s will be compared with version %s", n, n == 1 ? "" : "s",
 								seg->target_version ? seg->target_version : "0 (before the first migration)"),
 					   "planned", -1);
 		return;

@@ -189,8 +189,12 @@ typedef struct Planner
 	List	   *steps;			/* Step * */
 	int			seq;
 	int			phase;
+	bool		split_fkeys;	/* phase 1: foreign keys between dropped tables
+								 * dropped on their own (breaks cycles) */
 	HTAB	   *byaddr;			/* live address -> RObj */
 	char	   *current_user;
+	int64		refreshed_at;	/* rv->executed when live images were read */
+	int			refreshed_objects;	/* objects there were then */
 } Planner;
 
 /* The whole call. */
@@ -206,6 +210,7 @@ typedef struct Revert
 	int			tempno;			/* counter for temporary names */
 	bool		stopped;		/* dry run: a check failed, the rest is not run */
 	int			failed_checks;	/* dry run: checks that would block */
+	int64		executed;		/* statements run so far */
 	int			nsegments;
 	List	   *reverted;		/* char * versions, newest first */
 	char	   *from_version;
@@ -228,6 +233,7 @@ extern RObj *plan_object(Segment *seg, int64 id);
 extern RObj *plan_add_object(Segment *seg, int64 id, bool children);
 extern void plan_run_segment(Revert *rv, Segment *seg, bool execute);
 extern List *plan_toposort(List *steps);
+extern List *plan_toposort_try(List *steps, bool *cycle);
 extern bool plan_is_managed(int64 id);
 extern char *plan_segment_label(Segment *seg);
 extern Step *plan_step(Planner *p, int prio, RObj *o, char *sql);

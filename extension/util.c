@@ -20,15 +20,28 @@
 
 #include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/relscan.h"
 #include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/dependency.h"
 #include "catalog/indexing.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_extension.h"
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
+#include "commands/sequence.h"
+#include "commands/trigger.h"
 #include "common/base64.h"
 #include "common/cryptohash.h"
 #include "common/sha2.h"
+#include "executor/executor.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#if PG_VERSION_NUM >= 160000
+#include "parser/parse_relation.h"	/* addRTEPermissionInfo */
+#endif
+#include "storage/lmgr.h"
 #include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -37,6 +50,7 @@
 #include "utils/numeric.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
 #include "util.h"
@@ -268,6 +282,235 @@ mq_int64(int row, int col, int64 if_null)
 }
 
 /* ------------------------------------------------------------------------
+ * Direct row access (see util.h)
+ * ------------------------------------------------------------------------
+ */
+Oid
+book_relid(const char *name)
+{
+	Oid			relid = get_relname_relid(name, get_namespace_oid(MIGRATE_SCHEMA, false));
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("bookkeeping relation \"%s.%s\" does not exist", MIGRATE_SCHEMA, name),
+				 errhint("The migrate extension may be damaged; reinstall it.")));
+	return relid;
+}
+
+/*
+ * An executor state for writing one table, set up as the logical
+ * replication apply worker sets up its own: a one-entry range table (for
+ * the error messages of constraint checks), a result relation with its
+ * indexes (prepared for conflict checks), and an AFTER trigger query level.
+ */
+void
+book_open(BookRel *b, const char *table)
+{
+	RangeTblEntry *rte;
+	TupleDesc	desc;
+
+	b->rel = table_open(book_relid(table), RowExclusiveLock);
+	desc = RelationGetDescr(b->rel);
+	b->estate = CreateExecutorState();
+	rte = makeNode(RangeTblEntry);
+	rte->rtekind = RTE_RELATION;
+	rte->relid = RelationGetRelid(b->rel);
+	rte->relkind = b->rel->rd_rel->relkind;
+	rte->rellockmode = RowExclusiveLock;
+#if PG_VERSION_NUM >= 160000
+	{
+		List	   *perminfos = NIL;
+
+		/* PostgreSQL 16 keeps permissions apart from the range table */
+		(void) addRTEPermissionInfo(&perminfos, rte);
+		ExecInitRangeTable(b->estate, list_make1(rte), perminfos);
+	}
+#else
+	ExecInitRangeTable(b->estate, list_make1(rte));
+#endif
+	b->rri = makeNode(ResultRelInfo);
+	InitResultRelInfo(b->rri, b->rel, 1, NULL, 0);
+	ExecOpenIndices(b->rri, true);
+	b->estate->es_output_cid = GetCurrentCommandId(true);
+	b->slot = ExecInitExtraTupleSlot(b->estate, desc, &TTSOpsVirtual);
+	b->idseq = InvalidOid;
+	if (desc->natts > 0 && TupleDescAttr(desc, 0)->attidentity)
+	{
+		/*
+		 * The install script names the identity sequences <table>_id_seq
+		 * (pg_extension_config_dump lists them so); finding one by name
+		 * is a syscache probe, where getIdentitySequence() scans pg_depend.
+		 */
+		char	   *seqname = psprintf("%s_%s_seq", table,
+									   NameStr(TupleDescAttr(desc, 0)->attname));
+
+		b->idseq = book_relid(seqname);
+		pfree(seqname);
+	}
+	AfterTriggerBeginQuery();
+}
+
+void
+book_close(BookRel *b)
+{
+	AfterTriggerEndQuery(b->estate);
+	ExecCloseIndices(b->rri);
+	ExecResetTupleTable(b->estate->es_tupleTable, false);
+	FreeExecutorState(b->estate);
+	table_close(b->rel, NoLock);
+	b->rel = NULL;
+}
+
+int64
+book_nextval(BookRel *b)
+{
+	if (!OidIsValid(b->idseq))
+		elog(ERROR, "bookkeeping table \"%s\" has no identity column",
+			 RelationGetRelationName(b->rel));
+	return nextval_internal(b->idseq, false);
+}
+
+static void
+book_fill_slot(BookRel *b, Datum *values, bool *nulls)
+{
+	TupleTableSlot *slot = b->slot;
+	int			natts = RelationGetDescr(b->rel)->natts;
+
+	ExecClearTuple(slot);
+	memcpy(slot->tts_values, values, sizeof(Datum) * natts);
+	memcpy(slot->tts_isnull, nulls, sizeof(bool) * natts);
+	ExecStoreVirtualTuple(slot);
+}
+
+void
+book_insert(BookRel *b, Datum *values, bool *nulls)
+{
+	book_fill_slot(b, values, nulls);
+	ExecSimpleRelationInsert(b->rri, b->estate, b->slot);
+	ResetPerTupleExprContext(b->estate);
+}
+
+/*
+ * INSERT ... ON CONFLICT DO NOTHING, done as the executor does it: check
+ * the unique indexes first (waiting for a transaction that is inserting a
+ * conflicting row), then insert speculatively and confirm; a conflict that
+ * appeared in between makes the insertion go back and check again.
+ */
+bool
+book_insert_unless_conflict(BookRel *b, Datum *values, bool *nulls)
+{
+	Relation	rel = b->rel;
+	TupleTableSlot *slot = b->slot;
+
+	/* BEFORE triggers would complicate the speculative insertion: none expected */
+	if (rel->rd_rel->relhastriggers)
+		elog(ERROR, "conflict-checked insert into \"%s\" is not supported",
+			 RelationGetRelationName(rel));
+	book_fill_slot(b, values, nulls);
+	if (rel->rd_att->constr)
+		ExecConstraints(b->rri, slot, b->estate);
+	for (;;)
+	{
+		ItemPointerData conflict_tid;
+		uint32		token;
+		bool		spec_conflict = false;
+		List	   *recheck;
+
+		if (!ExecCheckIndexConstraints(b->rri, slot, b->estate, &conflict_tid, NIL))
+		{
+			ResetPerTupleExprContext(b->estate);
+			return false;
+		}
+		token = SpeculativeInsertionLockAcquire(GetCurrentTransactionId());
+		table_tuple_insert_speculative(rel, slot, b->estate->es_output_cid, 0, NULL, token);
+#if PG_VERSION_NUM >= 160000
+		recheck = ExecInsertIndexTuples(b->rri, slot, b->estate, false, true,
+										&spec_conflict, NIL, false);
+#else
+		recheck = ExecInsertIndexTuples(b->rri, slot, b->estate, false, true,
+										&spec_conflict, NIL);
+#endif
+		table_tuple_complete_speculative(rel, slot, token, !spec_conflict);
+		SpeculativeInsertionLockRelease(GetCurrentTransactionId());
+		list_free(recheck);
+		ResetPerTupleExprContext(b->estate);
+		if (!spec_conflict)
+			return true;
+	}
+}
+
+void
+book_snapshot_push(void)
+{
+	CommandCounterIncrement();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	UpdateActiveSnapshotCommandId();
+}
+
+void
+book_snapshot_pop(void)
+{
+	PopActiveSnapshot();
+}
+
+void
+book_scan_begin(BookScan *s, Relation heap, const char *index, int nkeys,
+				const Oid *argtypes, const Datum *keys, bool backward)
+{
+	ScanKeyData skeys[INDEX_MAX_KEYS];
+
+	Assert(nkeys <= INDEX_MAX_KEYS);
+	s->heap = heap;
+	s->index = index_open(book_relid(index), AccessShareLock);
+	for (int i = 0; i < nkeys; i++)
+	{
+		RegProcedure proc;
+
+		switch (argtypes[i])
+		{
+			case INT8OID:
+				proc = F_INT8EQ;
+				break;
+			case INT4OID:
+				proc = F_INT4EQ;
+				break;
+			case OIDOID:
+				proc = F_OIDEQ;
+				break;
+			default:
+				elog(ERROR, "unsupported key type %u in a bookkeeping scan", argtypes[i]);
+		}
+		ScanKeyInit(&skeys[i], i + 1, BTEqualStrategyNumber, proc, keys[i]);
+	}
+	s->slot = table_slot_create(heap, NULL);
+	s->scan = index_beginscan(heap, s->index, GetActiveSnapshot(), nkeys, 0);
+	index_rescan(s->scan, skeys, nkeys, NULL, 0);
+	s->backward = backward;
+}
+
+bool
+book_scan_next(BookScan *s)
+{
+	return index_getnext_slot(s->scan, s->backward ? BackwardScanDirection : ForwardScanDirection,
+							  s->slot);
+}
+
+Datum
+book_scan_get(BookScan *s, int attnum, bool *isnull)
+{
+	return slot_getattr(s->slot, attnum, isnull);
+}
+
+void
+book_scan_end(BookScan *s)
+{
+	index_endscan(s->scan);
+	ExecDropSingleTupleTableSlot(s->slot);
+	index_close(s->index, AccessShareLock);
+}
+
+/* ------------------------------------------------------------------------
  * Extension owner
  * ------------------------------------------------------------------------
  */
@@ -341,6 +584,14 @@ migrate_become_owner(OwnerSwitch *s)
 	(void) set_config_option("enable_hashjoin", "off", PGC_USERSET,
 							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 	(void) set_config_option("enable_mergejoin", "off", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+
+	/*
+	 * The disabled plan types make a plan that still needs one (a scan of
+	 * the one-row lock_holder table) look enormously expensive, which
+	 * would have the server JIT-compile a query that reads a few rows.
+	 */
+	(void) set_config_option("jit", "off", PGC_USERSET,
 							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 }
 

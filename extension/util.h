@@ -82,6 +82,70 @@ extern char *mq_text(int row, int col);		/* palloc'd in the caller's context, or
 extern int64 mq_int64(int row, int col, int64 if_null);
 
 /* ------------------------------------------------------------------------
+ * Direct row access to the bookkeeping tables.  Recording a unit of history
+ * writes tens of rows; through SPI each statement costs an executor start
+ * and end, which cost more than the rows.  These helpers write rows the way
+ * the executor's own INSERT does (ExecSimpleRelationInsert: NOT NULL and
+ * CHECK constraints, unique and partial indexes, row triggers), and read
+ * rows with plain index scans.  No privilege is checked: only the
+ * extension's C code calls them, on its own tables.
+ *
+ * Visibility follows SPI's non-read-only statements: book_snapshot_push()
+ * advances the command counter and takes a new snapshot, so that a read
+ * sees every row written before it in the transaction, and rows other
+ * sessions committed (in READ COMMITTED).
+ *
+ * BookRel handles are opened and closed in LIFO order (each one is an
+ * executor "query" for AFTER triggers).
+ * ------------------------------------------------------------------------
+ */
+typedef struct BookRel
+{
+	Relation	rel;
+	struct EState *estate;
+	struct ResultRelInfo *rri;
+	struct TupleTableSlot *slot;
+	Oid			idseq;			/* sequence of the identity column, or InvalidOid */
+} BookRel;
+
+/* open migrate.<table> for writing (RowExclusiveLock, kept to the end of the transaction) */
+extern void book_open(BookRel *b, const char *table);
+extern void book_close(BookRel *b);
+/* next value of the table's identity column (its first column) */
+extern int64 book_nextval(BookRel *b);
+/* insert a row; values/nulls in the table's column order */
+extern void book_insert(BookRel *b, Datum *values, bool *nulls);
+/* insert a row unless it conflicts with a unique index (ON CONFLICT DO NOTHING); true if inserted */
+extern bool book_insert_unless_conflict(BookRel *b, Datum *values, bool *nulls);
+
+/* a snapshot for reads, as an SPI statement takes one; pop it afterwards */
+extern void book_snapshot_push(void);
+extern void book_snapshot_pop(void);
+
+/*
+ * Index scan of migrate.<table> through migrate.<index> with equality keys
+ * on the index's leading columns (argtypes: INT8OID, INT4OID, OIDOID),
+ * under the active snapshot.
+ */
+typedef struct BookScan
+{
+	Relation	heap;
+	Relation	index;
+	struct IndexScanDescData *scan;
+	struct TupleTableSlot *slot;
+	bool		backward;
+} BookScan;
+
+extern void book_scan_begin(BookScan *s, Relation heap, const char *index, int nkeys,
+							const Oid *argtypes, const Datum *keys, bool backward);
+/* next visible row, or false; read its columns with book_scan_get */
+extern bool book_scan_next(BookScan *s);
+extern Datum book_scan_get(BookScan *s, int attnum, bool *isnull);
+extern void book_scan_end(BookScan *s);
+/* the OID of migrate.<name> (a table or an index) */
+extern Oid	book_relid(const char *name);
+
+/* ------------------------------------------------------------------------
  * Extension owner.  Bookkeeping tables are writable only by the owner; C
  * code that records something on behalf of a runner switches to the owner
  * for the duration of the write (in the manner of pg_cron), with

@@ -90,6 +90,14 @@ SELECT apply('4', 'CREATE SEQUENCE app.counter START WITH 10');
 SELECT nextval('app.counter');
 SELECT kind, statement FROM down() WHERE kind IN ('note', 'statement');
 
+-- Tables that reference each other go together: the key between them is
+-- dropped first, on its own (there is no CASCADE to do it).
+SELECT apply('4', 'CREATE TABLE app.parents (id int PRIMARY KEY, favourite int)',
+             'CREATE TABLE app.children (id int PRIMARY KEY, parent int REFERENCES app.parents)',
+             'ALTER TABLE app.parents ADD FOREIGN KEY (favourite) REFERENCES app.children');
+SELECT kind, statement FROM down() WHERE kind IN ('check', 'statement');
+SELECT to_regclass('app.parents') IS NULL AND to_regclass('app.children') IS NULL AS both_gone;
+
 -- Unmanaged objects: a view made by hand on a table a revert would drop
 -- makes it refuse, naming the view; the view is not touched.
 SELECT apply('4', 'CREATE TABLE app.report_source (n int)');

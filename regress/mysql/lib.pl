@@ -180,6 +180,7 @@ sub dump_schema {
 		my @f = @{$defs[$i]};
 		if ($what eq 'TABLE' || $what eq 'VIEW' || $what eq 'SEQUENCE') {
 			(my $def = $f[1] // '') =~ s/ AUTO_INCREMENT=\d+//;
+			$def = canonical_keys($def) if $what eq 'TABLE';
 			push @parts, "-- $what $name\n$def";
 		}
 		else {
@@ -187,6 +188,53 @@ sub dump_schema {
 		}
 	}
 	return join("\n\n", @parts) . "\n";
+}
+
+# The keys of a SHOW CREATE TABLE in MariaDB's category order (primary;
+# unique on NOT NULL columns, whole then prefixed; unique with nullable
+# columns, likewise; plain and spatial; full-text), stable within a
+# category.  The server sorts by category only when an ALTER rebuilds the
+# key list, so the listed order across categories depends on history and
+# is not something a statement can choose; within a category the order is
+# compared as is.
+sub canonical_keys {
+	my ($def) = @_;
+	my @lines = split /\n/, $def, -1;
+	my (%notnull, @keys, @out);
+	for my $l (@lines) {
+		if ($l =~ /^  `((?:[^`]|``)+)` /) {
+			my $c = $1;
+			$notnull{$c} = $l =~ / NOT NULL/ ? 1 : 0;
+		}
+	}
+	my ($first, $last);
+	for my $i (0 .. $#lines) {
+		next unless $lines[$i] =~ /^  (PRIMARY KEY|UNIQUE KEY|KEY|FULLTEXT KEY|SPATIAL KEY) /;
+		$first //= $i;
+		$last = $i;
+	}
+	return $def unless defined $first;
+	my $cat = sub {
+		my ($l) = @_;
+		return 0 if $l =~ /^  PRIMARY KEY/;
+		return 6 if $l =~ /^  FULLTEXT KEY/;
+		return 5 unless $l =~ /^  UNIQUE KEY `(?:[^`]|``)+` \((.*)\)/;
+		my ($nullable, $part) = (0, 0);
+		for my $c ($1 =~ /`((?:[^`]|``)+)`(\(\d+\))?/g) {
+			next unless defined $c;
+			if ($c =~ /^\(\d+\)$/) { $part = 1; next; }
+			$nullable = 1 unless $notnull{$c};
+		}
+		return 1 + 2 * $nullable + $part;
+	};
+	my @k = map { (my $x = $lines[$_]) =~ s/,$//; [$cat->($x), $_, $x] } $first .. $last;
+	@k = sort { $a->[0] <=> $b->[0] || $a->[1] <=> $b->[1] } @k;
+	my $trail = $lines[$last] =~ /,$/ ? ',' : '';
+	my @sorted = map { $_->[2] } @k;
+	$_ .= ',' for @sorted[0 .. $#sorted - 1];
+	$sorted[-1] .= $trail;
+	splice @lines, $first, $last - $first + 1, @sorted;
+	return join("\n", @lines);
 }
 
 sub revisions {

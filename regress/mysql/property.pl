@@ -8,12 +8,14 @@
 #   - database A is migrated to the end, then reverted one version at a
 #     time, and after each revert its schema must equal B's at that version
 #     (SHOW CREATE of every table, view, trigger and routine; AUTO_INCREMENT
-#     counters removed);
+#     counters removed, keys in category order: see canonical_keys in
+#     lib.pl);
 #   - A is then migrated to the end again and reverted with one
 #     --to-version jump, compared the same way.
 #
 # MIGRATE_MYSQL_SEED fixes the first seed; MIGRATE_LONG=1 runs more and
-# longer histories.
+# longer histories; MIGRATE_MYSQL_HISTORIES and MIGRATE_MYSQL_VERSIONS set
+# their number and length (to replay one seed).
 
 use strict;
 use warnings;
@@ -289,9 +291,11 @@ sub op_add_fk {
 	my @parents = grep { $_ ne $child && $T{$_}{pk} // 1 } @t;
 	return undef unless @parents;
 	my $parent = pick(@parents);
+	# a column with a CHECK constraint cannot take ON DELETE actions
 	my @c = grep {
 		my $n = $_->{name};
 		$_->{type} eq 'int' && !$_->{gen} && $_->{def} !~ /NOT NULL/ && !(grep { $_ eq $n } values %{$T{$child}{fks}})
+			&& !(grep { $_ eq $n } values %{$T{$child}{checks}})
 	} user_cols($child);
 	return undef unless @c;
 	my $col = pick(@c)->{name};
@@ -320,7 +324,10 @@ sub op_drop_fk {
 sub op_add_check {
 	my @cand;
 	for my $t (tables()) {
-		push @cand, map { [$t, $_] } grep { !$_->{gen} && $_->{type} =~ /^(int|vc)/ } user_cols($t);
+		push @cand, map { [$t, $_] } grep {
+			my $n = $_->{name};
+			!$_->{gen} && $_->{type} =~ /^(int|vc)/ && !(grep { $_ eq $n } values %{$T{$t}{fks}})
+		} user_cols($t);
 	}
 	return undef unless @cand;
 	my ($t, $c) = @{pick(@cand)};
@@ -479,8 +486,8 @@ sub generate_history {
 # ---- the test ---------------------------------------------------------------------
 
 sub t_property {
-	my $nhist = $LONG ? 20 : 2;
-	my $nver = $LONG ? 30 : 12;
+	my $nhist = $ENV{MIGRATE_MYSQL_HISTORIES} // ($LONG ? 20 : 2);
+	my $nver = $ENV{MIGRATE_MYSQL_VERSIONS} // ($LONG ? 30 : 12);
 	my $seed0 = $ENV{MIGRATE_MYSQL_SEED} // 1234;
 	my ($histories, $versions_checked, $statements) = (0, 0, 0);
 	for my $h (0 .. $nhist - 1) {

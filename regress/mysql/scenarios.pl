@@ -58,6 +58,10 @@ sub t_seed {
 	is_eq(dump_schema($db), $expected, "schema back at the first version");
 	is_eq(join(',', map { "$_->[0]:$_->[2]/$_->[3]" } revisions($db)), '20240327000000:2/2', "revisions at the first version");
 
+	($c, $o, $e) = migrate($db, $dir, 'down', '--plan-hash', 'abc');
+	is_eq($c, 1, "--plan-hash is refused");
+	like($e, qr/--plan-hash is not supported on MySQL/, "--plan-hash message");
+
 	# and forward again
 	($c, $o, $e) = migrate($db, $dir, 'apply');
 	is_eq($c, 0, "apply again after the revert") or print $e;
@@ -121,6 +125,8 @@ my @kinds = (
 		cleanup => "DELETE FROM t"],
 	['index unique, fulltext, prefix', $T, "CREATE UNIQUE INDEX u_b ON t (b);\nCREATE FULLTEXT INDEX ft_c ON t (c);\nCREATE INDEX p_c ON t (c(10), a);\n"],
 	['index drop and change', $T . "CREATE INDEX i1 ON t (a);\nCREATE INDEX i2 ON t (b);\n", "DROP INDEX i1 ON t;\nALTER TABLE t DROP INDEX i2, ADD INDEX i2 (b, a) COMMENT 'two';\n"],
+	['keys listed out of category order', "CREATE TABLE t (id int PRIMARY KEY, a int, b int, UNIQUE KEY u1 (a), UNIQUE KEY u2 (b));\n"
+		. "ALTER TABLE t MODIFY b int NOT NULL;\n", "ALTER TABLE t ADD KEY k (a);\n"],
 	['primary key', $T, "ALTER TABLE t MODIFY id int NOT NULL, DROP PRIMARY KEY, ADD PRIMARY KEY (id, a);\n"],
 	['foreign key', $T . "CREATE TABLE p (id int PRIMARY KEY);\n",
 		"ALTER TABLE t ADD CONSTRAINT fk_a FOREIGN KEY (a) REFERENCES p (id) ON DELETE CASCADE;\n"],
@@ -139,6 +145,14 @@ my @kinds = (
 		"CREATE PROCEDURE p1(IN x int) SELECT x + 1;\nCREATE FUNCTION f1(x int) RETURNS int DETERMINISTIC RETURN x * 2;\n"],
 	['routine replace', $T . "CREATE FUNCTION f1(x int) RETURNS int DETERMINISTIC RETURN x * 2;\n",
 		"DROP FUNCTION f1;\nCREATE FUNCTION f1(x int, y int) RETURNS bigint DETERMINISTIC RETURN x * y;\n"],
+	['compound routine and trigger bodies', $T,
+		"DELIMITER //\nCREATE PROCEDURE p2(IN n int)\nBEGIN\n  DECLARE i int DEFAULT 0;\n  WHILE i < n DO\n    SET i = i + 1;\n  END WHILE;\n  SELECT i;\nEND//\n"
+		. "CREATE TRIGGER t_bu BEFORE UPDATE ON t FOR EACH ROW\nBEGIN\n  IF NEW.a < 0 THEN\n    SET NEW.a = 0;\n  END IF;\nEND//\nDELIMITER ;\n"],
+	['identifiers that need quoting', "CREATE TABLE `we``ird` (`co``l` int, `\xc3\xbcber` varchar(5), `select` int);\n",
+		"ALTER TABLE `we``ird` RENAME COLUMN `co``l` TO `c``2`, ADD KEY `k``1` (`\xc3\xbcber`), ADD COLUMN `n\xc3\xa4me` int;\n"
+		. "RENAME TABLE `we``ird` TO `str\xc3\xa4nge``name`;\n",
+		data => "INSERT INTO `we``ird` VALUES (1, 'a', 2)", query => "SELECT * FROM `we``ird`",
+		cleanup => "DELETE FROM `str\xc3\xa4nge``name`"],
 	['several changes in one statement', $T,
 		"ALTER TABLE t ADD COLUMN d int AFTER id, DROP COLUMN c, MODIFY b varchar(40) NOT NULL DEFAULT '', ADD KEY kd (d), COMMENT 'multi';\n"],
 );
@@ -346,6 +360,35 @@ sub t_lock {
 	is_eq($c, 0, "applies once the lock is free") or print $e;
 }
 
+# ---- concurrent runners: exactly one applies -------------------------------------
+
+sub t_concurrent {
+	my $dir = mkdir_migrations('1_a' => "CREATE TABLE t (id int);\nDO SLEEP(1);\nALTER TABLE t ADD COLUMN x int;\n");
+	my $db = new_db('conc');
+	my @pids;
+	for my $i (1 .. 4) {
+		my $pid = fork();
+		if ($pid == 0) {
+			my ($c, $o, $e) = migrate($db, $dir, 'apply', '--lock-timeout', '20s');
+			write_file("$TMP/conc-$db-$i.out", "$c\n$o");
+			exit 0;
+		}
+		push @pids, $pid;
+	}
+	waitpid($_, 0) for @pids;
+	my ($ran, $nothing, $bad) = (0, 0, 0);
+	for my $i (1 .. 4) {
+		open my $fh, '<', "$TMP/conc-$db-$i.out" or die;
+		local $/;
+		my $r = <$fh>;
+		if ($r =~ /^0\n/ && $r =~ /CREATE TABLE t/) { $ran++ }
+		elsif ($r =~ /^0\n/ && $r =~ /No migration files to execute/) { $nothing++ }
+		else { $bad++ }
+	}
+	is_eq("$ran/$nothing/$bad", "1/3/0", "one runner applies, the others find nothing to do");
+	is_eq(join(',', map { "$_->[0]:$_->[2]/$_->[3]" } revisions($db)), '1:3/3', "one complete revision");
+}
+
 # ---- lost connection -------------------------------------------------------------------
 
 sub t_lost_connection {
@@ -485,6 +528,7 @@ sub scenario_tests {
 		['hand-written down', \&t_handwritten_down],
 		['objects made outside migrations, drift', \&t_outside_objects],
 		['lock held by another session', \&t_lock],
+		['concurrent runners', \&t_concurrent],
 		['lost connection', \&t_lost_connection],
 		['lock lost between statements', \&t_lock_lost],
 		['baseline', \&t_baseline],

@@ -10,7 +10,7 @@ covers: schemas, tables (plain, partitioned, partitions), columns (types,
 defaults, NOT NULL, identity, generated, collation, renames), constraints
 (PK, UNIQUE, CHECK, FK, EXCLUDE), indexes (partial, expression), sequences
 (owned and free), views and materialized views, functions and procedures,
-triggers, enum / domain / composite types, and comments.
+triggers, enum / domain / composite types, comments and privileges.
 """
 import os
 import random
@@ -73,6 +73,7 @@ class Table:
         self.parent = None        # partition of
         self.bound = None
         self.seqs = []            # owned sequences (serial)
+        self.unlogged = False
 
     @property
     def q(self):
@@ -461,7 +462,7 @@ class Gen:
     def op_fk(self):
         ref = self.pick_table(lambda t: t.pkcols == ["id"] and not t.parent and not t.partitioned)
         t = self.pick_table(lambda t: not t.parent and not t.partitioned)
-        if not ref or not t:
+        if not ref or not t or (ref.unlogged and not t.unlogged):
             return None
         refid = ref.col("id")
         c = Col(self.m.name("fk"), refid.typ)
@@ -619,7 +620,7 @@ class Gen:
         kind = self.m.funcs.pop(f)
         self.m.atomic_deps.pop(f, None)
         sig = {"sql": "(integer)", "plpgsql": "(text, integer)", "procedure": "(integer)",
-               "atomic": "()", "trigger": "()"}[kind]
+               "atomic": "()", "trigger": "()", "sql_bigint": "(integer)"}[kind]
         return [f"DROP {'PROCEDURE' if kind == 'procedure' else 'FUNCTION'} {f}{sig};"]
 
     def op_trigger(self):
@@ -686,6 +687,100 @@ class Gen:
         self.m.n += 1
         return [f"COMMENT ON COLUMN {t.q}.{c.name} IS {text};"]
 
+    # ---- added operations: privileges, enum values, domain constraints,
+    # composite attributes, trigger state, persistence, schema moves, a
+    # routine made again with another result type
+
+    def op_grant(self):
+        t = self.pick_table()
+        if not t:
+            return None
+        r = self.r.random()
+        if r < 0.4:
+            return [f"GRANT SELECT ON {t.q} TO PUBLIC;"]
+        if r < 0.7:
+            return [f"REVOKE ALL ON {t.q} FROM PUBLIC;"]
+        c = self.r.choice(t.cols)
+        return [f"GRANT SELECT ({c.name}) ON {t.q} TO PUBLIC;"]
+
+    def op_enum_rename(self):
+        if not self.m.enums:
+            return None
+        e = self.r.choice(sorted(self.m.enums))
+        labels = self.m.enums[e]
+        i = self.r.randrange(len(labels))
+        new = self.m.name("rl")
+        old = labels[i]
+        labels[i] = new
+        # defaults naming the old label follow the rename in the catalog
+        for t in self.m.tables.values():
+            for c in t.cols:
+                if c.typ == e and c.default == f"'{old}'":
+                    c.default = f"'{new}'"
+        return [f"ALTER TYPE {e} RENAME VALUE '{old}' TO '{new}';"]
+
+    def op_domain_constraint(self):
+        if not self.m.domains:
+            return None
+        d = self.r.choice(sorted(self.m.domains))
+        name = self.m.name("dc")
+        return [f"ALTER DOMAIN {d} ADD CONSTRAINT {name} CHECK (VALUE < 1000000);"]
+
+    def op_composite_attr(self):
+        cands = [c for c in sorted(self.m.composites) if not self.m.type_used(c)]
+        if not cands:
+            return None
+        c = self.r.choice(cands)
+        attrs = self.m.composites[c]
+        if len(attrs) > 2 and self.r.random() < 0.5:
+            name, _ = attrs.pop()
+            return [f"ALTER TYPE {c} DROP ATTRIBUTE {name};"]
+        name = self.m.name("a")
+        attrs.append((name, "date"))
+        return [f"ALTER TYPE {c} ADD ATTRIBUTE {name} date;"]
+
+    def op_trigger_state(self):
+        t = self.pick_table(lambda t: t.triggers)
+        if not t:
+            return None
+        tg = self.r.choice(sorted(t.triggers))
+        what = self.r.choice(["DISABLE", "ENABLE ALWAYS", "ENABLE"])
+        return [f"ALTER TABLE {t.q} {what} TRIGGER {tg};"]
+
+    def op_persistence(self):
+        t = self.pick_table(lambda t: not t.parent and not t.partitioned and not t.seqs
+                            and not self.m.table_referenced(t)
+                            and not any(k == "f" for k, _, _ in t.cons.values()))
+        if not t:
+            return None
+        t.unlogged = self.r.random() < 0.6
+        return [f"ALTER TABLE {t.q} SET {'UNLOGGED' if t.unlogged else 'LOGGED'};"]
+
+    def op_set_schema(self):
+        if len(self.m.schemas) < 2:
+            return None
+        t = self.pick_table(lambda t: not t.parent and not t.partitioned and not t.seqs
+                            and not self.m.table_referenced(t))
+        if not t:
+            return None
+        dest = self.r.choice([s for s in self.m.schemas if s != t.schema])
+        if f"{dest}.{t.name}" in self.m.tables:
+            return None
+        old = t.q
+        del self.m.tables[old]
+        t.schema = dest
+        self.m.tables[t.q] = t
+        return [f"ALTER TABLE {old} SET SCHEMA {dest};"]
+
+    def op_remake_function(self):
+        cands = [f for f, k in self.m.funcs.items() if k == "sql"]
+        if not cands:
+            return None
+        f = self.r.choice(sorted(cands))
+        self.m.funcs[f] = "sql_bigint"
+        return [f"DROP FUNCTION {f}(integer);",
+                f"CREATE FUNCTION {f}(a integer) RETURNS bigint LANGUAGE sql IMMUTABLE AS $$ SELECT a::bigint * 2 $$;"]
+
     OPS = [
         ("op_create_table", 6), ("op_create_schema", 1), ("op_create_partitioned", 1),
         ("op_add_partition", 1), ("op_detach_partition", 1), ("op_drop_table", 2),
@@ -698,6 +793,9 @@ class Gen:
         ("op_function", 2), ("op_replace_function", 1), ("op_drop_function", 1),
         ("op_trigger", 2), ("op_drop_trigger", 1), ("op_enum", 2), ("op_domain", 1),
         ("op_composite", 1), ("op_drop_type", 1), ("op_comment_column", 2),
+        ("op_grant", 1), ("op_enum_rename", 1), ("op_domain_constraint", 1),
+        ("op_composite_attr", 1), ("op_trigger_state", 1), ("op_persistence", 1),
+        ("op_set_schema", 1), ("op_remake_function", 1),
     ]
 
     def migration(self):
