@@ -243,7 +243,10 @@ sub poll_value
 	my $deadline = time() + $secs;
 	while (time() < $deadline)
 	{
-		my ($ret, $out, $err) = $node->psql('postgres', $sql);
+		# psql may exit before it reads its input while the server is
+		# restarting; IPC::Run then dies with EPIPE: that is "not yet"
+		my ($ret, $out, $err) = (1, undef, undef);
+		eval { ($ret, $out, $err) = $node->psql('postgres', $sql); 1 } or $ret = 1;
 		return $out if $ret == 0 && defined $out && $out ne '';
 		return undef if $stop && $stop->();
 		usleep(20_000);
