@@ -20,6 +20,10 @@
  *	  here at top level under the runner's search_path; the extension's
  *	  event trigger records it in the statement's own transaction, and
  *	  migrate.finish_toplevel covers statements that fire no trigger.
+ *	  Before a resumed file runs its first statement again, what an
+ *	  interruption of that statement left behind (the invalid index of a
+ *	  CREATE INDEX CONCURRENTLY) is dropped here, or the file stops, as
+ *	  migrate.leftovers() judges it.
  *
  * Session: after connecting, the driver reads the session's search_path
  * (or the search_path parameter of a postgres:// URL, which libpq itself
@@ -788,6 +792,65 @@ split_hashes(const char *s, Revision *r)
 	}
 }
 
+static LeftoverAction
+leftover_action(const char *s)
+{
+	if (s && strcmp(s, "drop") == 0)
+		return LEFTOVER_DROP;
+	if (s && strcmp(s, "refuse") == 0)
+		return LEFTOVER_REFUSE;
+	return LEFTOVER_KEEP;
+}
+
+/*
+ * The leftovers of interrupted statements (migrate.leftovers()), attached
+ * to their partially applied revisions; asked only when there is one.
+ */
+static int
+read_leftovers(Driver *d, RevisionList *out)
+{
+	PGresult   *res;
+	bool		partial = false;
+	int			rc,
+				k,
+				j;
+
+	for (k = 0; k < out->n; k++)
+		if (!(out->items[k].type & (REV_BASELINE | REV_SET)) &&
+			out->items[k].applied < out->items[k].total)
+			partial = true;
+	if (!partial)
+		return DRV_OK;
+	res = pg_run(d, "SELECT version, action, message, detail, hint, drop_statement"
+				 " FROM migrate.leftovers()", 0, NULL, &rc, NULL);
+	if (res == NULL)
+		return rc;
+	for (j = 0; j < PQntuples(res); j++)
+	{
+		for (k = 0; k < out->n; k++)
+		{
+			Revision   *r = &out->items[k];
+			Leftover   *l;
+			char	   *action;
+
+			if (strcmp(r->version, PQgetvalue(res, j, 0)) != 0)
+				continue;
+			r->leftovers = xrealloc(r->leftovers, sizeof(Leftover) * (r->nleftovers + 1));
+			l = &r->leftovers[r->nleftovers++];
+			action = value_or_null(res, j, "action");
+			l->action = leftover_action(action);
+			free(action);
+			l->message = value_or_null(res, j, "message");
+			l->detail = value_or_null(res, j, "detail");
+			l->hint = value_or_null(res, j, "hint");
+			l->drop = value_or_null(res, j, "drop_statement");
+			break;
+		}
+	}
+	PQclear(res);
+	return DRV_OK;
+}
+
 static int
 pg_read_revisions(Driver *d, RevisionList *out)
 {
@@ -826,7 +889,10 @@ pg_read_revisions(Driver *d, RevisionList *out)
 		free(hashes);
 	}
 	PQclear(res);
-	return DRV_OK;
+	rc = read_leftovers(d, out);
+	if (rc != DRV_OK)
+		revisions_free(out);
+	return rc;
 }
 
 /*
@@ -1135,6 +1201,114 @@ out:
 }
 
 /*
+ * Record the failure of statement sql of f after the transaction it ran in
+ * ended (migrate.record_failure).  Returns DRV_ERROR, or DRV_CONN_LOST.
+ */
+static int
+record_toplevel_failure(Driver *d, const MigrationFile *f, const char *message,
+						const char *sql, const char *elapsed)
+{
+	char		total[16];
+	const char *v[8];
+	int			rc;
+
+	snprintf(total, sizeof(total), "%d", f->stmts.n);
+	v[0] = f->version;
+	v[1] = f->description ? f->description : "";
+	v[2] = f->hash;
+	v[3] = total;
+	v[4] = message;
+	v[5] = sql;
+	v[6] = elapsed;
+	v[7] = OPERATOR_VERSION;
+	rc = pg_do(d, "SELECT migrate.record_failure($1, $2, $3, $4::integer, $5, $6, $7::bigint, $8)",
+			   8, v);
+	return rc == DRV_CONN_LOST ? rc : DRV_ERROR;
+}
+
+/*
+ * Before statement start of f runs again: deal with what an interruption
+ * of it left behind, as migrate.leftovers() judges it (docs/postgres.md).
+ * A leftover in the way that is not provably the statement's own stops the
+ * file, recorded as its error; the statement's own leftovers are dropped
+ * with DROP INDEX CONCURRENTLY at top level (outside any transaction, like
+ * the statement), each announced with migrate.expect_cleanup so that the
+ * history records the drop as a step of the resume.  Returns DRV_OK,
+ * DRV_CONN_LOST, or DRV_ERROR with the failure in res.
+ */
+static int
+clean_leftovers(Driver *d, const MigrationFile *f, int start, Reporter *r, ApplyResult *res)
+{
+	const char *stmt = f->stmts.items[start].text;
+	const char *v[1] = {f->version};
+	char		step[16];
+	PGresult   *rows;
+	int			rc = DRV_OK,
+				k;
+
+	rows = pg_run(d, "SELECT step, index_oid, action, message, detail, hint, drop_statement"
+				  " FROM migrate.leftovers($1)", 1, v, &rc, NULL);
+	if (rows == NULL)
+		return rc;
+	snprintf(step, sizeof(step), "%d", start);
+	/* refusals first: nothing is dropped when the file stops anyway */
+	for (k = 0; k < PQntuples(rows); k++)
+		if (strcmp(PQgetvalue(rows, k, 0), step) == 0 &&
+			strcmp(PQgetvalue(rows, k, 2), "refuse") == 0)
+		{
+			fail_result(res, PQgetvalue(rows, k, 3),
+						PQgetisnull(rows, k, 4) ? NULL : PQgetvalue(rows, k, 4),
+						PQgetisnull(rows, k, 5) ? NULL : PQgetvalue(rows, k, 5), stmt);
+			report_group_error(r, stmt, res->error);
+			rc = record_toplevel_failure(d, f, PQgetvalue(rows, k, 3), stmt, "0");
+			PQclear(rows);
+			return rc;
+		}
+	for (k = 0; k < PQntuples(rows) && rc == DRV_OK; k++)
+	{
+		const char *cv[3] = {f->version, step, PQgetvalue(rows, k, 1)};
+		PGresult   *sql;
+		PGresult   *failed = NULL;
+		PGresult   *out;
+		char	   *what;
+
+		if (strcmp(PQgetvalue(rows, k, 0), step) != 0)
+			continue;
+		if (strcmp(PQgetvalue(rows, k, 2), "drop") != 0)
+		{
+			char	   *note = xasprintf("%s; it is left in place", PQgetvalue(rows, k, 3));
+
+			report_note(r, note);
+			free(note);
+			continue;
+		}
+		what = xasprintf("dropping %s", PQgetvalue(rows, k, 3));
+		report_cleanup(r, what, PQgetvalue(rows, k, 6));
+		free(what);
+		sql = pg_run(d, "SELECT migrate.expect_cleanup($1, $2::integer, $3::oid)", 3, cv, &rc, NULL);
+		if (sql == NULL)
+			break;
+		out = pg_run(d, PQgetvalue(sql, 0, 0), 0, NULL, &rc, &failed);
+		PQclear(out);
+		if (failed)
+		{
+			const char *primary = PQresultErrorField(failed, PG_DIAG_MESSAGE_PRIMARY);
+
+			fail_result(res, primary ? primary : "unknown error",
+						PQresultErrorField(failed, PG_DIAG_MESSAGE_DETAIL),
+						PQresultErrorField(failed, PG_DIAG_MESSAGE_HINT), PQgetvalue(sql, 0, 0));
+			report_group_error(r, PQgetvalue(rows, k, 6), res->error);
+			rc = record_toplevel_failure(d, f, primary ? primary : "unknown error",
+										 PQgetvalue(sql, 0, 0), "0");
+			PQclear(failed);
+		}
+		PQclear(sql);
+	}
+	PQclear(rows);
+	return rc;
+}
+
+/*
  * Run a statement the extension could not run inside a function, at top
  * level under the runner's search_path.  Returns DRV_OK, DRV_CONN_LOST, or
  * DRV_ERROR with the failure in res (and recorded).
@@ -1146,20 +1320,20 @@ run_toplevel(Driver *d, const MigrationFile *f, int index, const char *path,
 	PgState    *s = st(d);
 	const char *sql = f->stmts.items[index].text;
 	char		idx[16];
-	const char *v[8];
+	const char *v[3];
 	const char *pv[1] = {path ? path : ""};
 	PGresult   *failed = NULL;
 	PGresult   *out;
 	int			rc;
 	int64_t		t0 = 0;
 	char		elapsed[32];
-	char		total[16];
 	struct timespec ts;
 
 	snprintf(idx, sizeof(idx), "%d", index);
 	v[0] = f->version;
 	v[1] = idx;
-	if ((rc = pg_do(d, "SELECT migrate.expect_toplevel($1, $2::integer)", 2, v)) != DRV_OK)
+	v[2] = pv[0];
+	if ((rc = pg_do(d, "SELECT migrate.expect_toplevel($1, $2::integer, $3)", 3, v)) != DRV_OK)
 		return rc;
 	if ((rc = pg_do(d, "SELECT pg_catalog.set_config('search_path', $1, false)", 1, pv)) != DRV_OK)
 		return rc;
@@ -1185,20 +1359,10 @@ run_toplevel(Driver *d, const MigrationFile *f, int index, const char *path,
 		if (PQtransactionStatus(s->conn) != PQTRANS_IDLE)
 			(void) pg_do(d, "ROLLBACK", 0, NULL);
 		(void) pg_do(d, "SELECT pg_catalog.set_config('search_path', '', false)", 0, NULL);
-		snprintf(total, sizeof(total), "%d", f->stmts.n);
-		v[0] = f->version;
-		v[1] = f->description ? f->description : "";
-		v[2] = f->hash;
-		v[3] = total;
-		v[4] = message;
-		v[5] = sql;
-		v[6] = elapsed;
-		v[7] = OPERATOR_VERSION;
-		rc = pg_do(d, "SELECT migrate.record_failure($1, $2, $3, $4::integer, $5, $6, $7::bigint, $8)",
-				   8, v);
+		rc = record_toplevel_failure(d, f, message, sql, elapsed);
 		free(message);
 		report_group_error(r, sql, res->error);
-		return rc == DRV_CONN_LOST ? rc : DRV_ERROR;
+		return rc;
 	}
 	if ((rc = pg_do(d, "SELECT pg_catalog.set_config('search_path', '', false)", 0, NULL)) != DRV_OK)
 		return rc;
@@ -1277,6 +1441,11 @@ apply_statements(Driver *d, const MigrationFile *f, int start, Reporter *r, Appl
 
 		report_note(r, note);
 		free(note);
+	}
+	if (start < f->stmts.n && (rc = clean_leftovers(d, f, start, r, res)) != DRV_OK)
+	{
+		free(path);
+		return rc;
 	}
 	for (k = start; k < f->stmts.n; k++)
 	{

@@ -123,6 +123,29 @@ typedef struct MigrationDir
 	char	   *sum_path;		/* migrate.sum or atlas.sum that was verified */
 } MigrationDir;
 
+/*
+ * What an interrupted statement of a partially applied file left behind,
+ * which the next apply deals with before it runs the statement again
+ * (PostgreSQL: the invalid index of an interrupted CREATE INDEX
+ * CONCURRENTLY or REINDEX CONCURRENTLY; see docs/postgres.md).
+ */
+typedef enum LeftoverAction
+{
+	LEFTOVER_DROP = 0,			/* the next apply drops it, then runs the statement */
+	LEFTOVER_REFUSE,			/* in the way and not provably the statement's
+								 * own: the next apply stops */
+	LEFTOVER_KEEP				/* not in the way, not provably its own: left alone */
+} LeftoverAction;
+
+typedef struct Leftover
+{
+	LeftoverAction action;
+	char	   *message;		/* what it is, or (refuse) why the apply stops */
+	char	   *detail;			/* may be NULL */
+	char	   *hint;			/* may be NULL */
+	char	   *drop;			/* the statement that drops it */
+} Leftover;
+
 /* One row of the revisions table, engine independent. */
 typedef struct Revision
 {
@@ -138,6 +161,10 @@ typedef struct Revision
 	char	   *hash;			/* file hash ("h1:...") */
 	char	  **partial_hashes; /* running hash after each applied statement */
 	int			npartial;
+	/* what an interruption of statement `applied` left behind (partially
+	 * applied rows only; drivers that have none leave these zero) */
+	Leftover   *leftovers;
+	int			nleftovers;
 } Revision;
 
 typedef struct RevisionList
@@ -227,6 +254,10 @@ extern void report_group_versions(Reporter *r, int n);
 extern void report_check(Reporter *r, const char *sql);
 extern void report_stmt(Reporter *r, const char *sql);
 extern void report_note(Reporter *r, const char *text);	/* "-- note: ..." inside a group */
+/* "-- <what>" and "-> <sql>": a statement run before the file's own to clean
+ * up after an interrupted attempt (dropping a leftover); not counted as a
+ * statement of the file */
+extern void report_cleanup(Reporter *r, const char *what, const char *sql);
 extern void report_group_ok(Reporter *r, int64_t elapsed_ns);	/* < 0: listed, not run */
 extern void report_group_error(Reporter *r, const char *stmt, const char *error);
 extern void report_check_failed(Reporter *r, const char *sql, const char *error);

@@ -77,6 +77,14 @@ revisions_free(RevisionList *revs)
 		for (j = 0; j < r->npartial; j++)
 			free(r->partial_hashes[j]);
 		free(r->partial_hashes);
+		for (j = 0; j < r->nleftovers; j++)
+		{
+			free(r->leftovers[j].message);
+			free(r->leftovers[j].detail);
+			free(r->leftovers[j].hint);
+			free(r->leftovers[j].drop);
+		}
+		free(r->leftovers);
 	}
 	free(revs->items);
 	revs->items = NULL;

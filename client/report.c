@@ -55,6 +55,7 @@ typedef struct Group
 	StrList		stmts;
 	StrList		checks;
 	StrList		notes;
+	StrList		cleanup;		/* statements run before the file's own */
 	GroupState	state;
 	bool		planned;		/* listed but not run (apply dry run) */
 	int			versions;		/* migrations it stands for; -1: one */
@@ -134,6 +135,7 @@ reporter_free(Reporter *r)
 		strlist_free(&g->stmts);
 		strlist_free(&g->checks);
 		strlist_free(&g->notes);
+		strlist_free(&g->cleanup);
 		free(g->error);
 		free(g->error_stmt);
 	}
@@ -454,6 +456,19 @@ report_note(Reporter *r, const char *text)
 }
 
 void
+report_cleanup(Reporter *r, const char *what, const char *sql)
+{
+	Group	   *g = ensure_group(r);
+
+	strlist_add(&g->notes, what);
+	strlist_add(&g->cleanup, sql);
+	if (r->json)
+		return;
+	fprintf(r->out, "    -- %s\n", what);
+	print_sql(r, "->", sql);
+}
+
+void
 report_group_ok(Reporter *r, int64_t elapsed_ns)
 {
 	Group	   *g = current_group(r);
@@ -505,7 +520,8 @@ report_group_error(Reporter *r, const char *stmt, const char *error)
 	if (r->json)
 		return;
 	/* the failing statement was reported; show it again if it was not */
-	if (stmt && (g->stmts.n == 0 || strcmp(g->stmts.items[g->stmts.n - 1], stmt) != 0))
+	if (stmt && (g->stmts.n == 0 || strcmp(g->stmts.items[g->stmts.n - 1], stmt) != 0) &&
+		(g->cleanup.n == 0 || strcmp(g->cleanup.items[g->cleanup.n - 1], stmt) != 0))
 	{
 		strlist_add(&g->stmts, stmt);
 		print_sql(r, "->", stmt);
@@ -689,6 +705,8 @@ print_json(Reporter *r, int64_t total_ns, const Counts *c)
 			json_strlist(&sb, &g->stmts);
 			sb_puts(&sb, ",\"notes\":");
 			json_strlist(&sb, &g->notes);
+			sb_puts(&sb, ",\"cleanup\":");
+			json_strlist(&sb, &g->cleanup);
 			sb_puts(&sb, ",\"error\":");
 			json_string(&sb, g->error);
 			sb_puts(&sb, ",\"error_statement\":");
@@ -758,6 +776,74 @@ report_finish(Reporter *r, int64_t total_ns)
 
 /* ---- status ------------------------------------------------------------ */
 
+static const char *
+leftover_action_name(LeftoverAction a)
+{
+	return a == LEFTOVER_DROP ? "drop" : a == LEFTOVER_REFUSE ? "refuse" : "keep";
+}
+
+static void
+leftovers_json(StrBuf *sb, const RevisionList *revs)
+{
+	int			k,
+				j,
+				n = 0;
+
+	sb_puts(sb, ",\"leftovers\":[");
+	for (k = 0; revs && k < revs->n; k++)
+		for (j = 0; j < revs->items[k].nleftovers; j++)
+		{
+			const Leftover *l = &revs->items[k].leftovers[j];
+
+			if (n++)
+				sb_putc(sb, ',');
+			sb_puts(sb, "{\"version\":");
+			json_string(sb, revs->items[k].version);
+			sb_printf(sb, ",\"statement\":%d,\"action\":", revs->items[k].applied + 1);
+			json_string(sb, leftover_action_name(l->action));
+			sb_puts(sb, ",\"message\":");
+			json_string(sb, l->message);
+			sb_puts(sb, ",\"detail\":");
+			json_string(sb, l->detail);
+			sb_puts(sb, ",\"hint\":");
+			json_string(sb, l->hint);
+			sb_puts(sb, ",\"drop\":");
+			json_string(sb, l->drop);
+			sb_putc(sb, '}');
+		}
+	sb_putc(sb, ']');
+}
+
+/*
+ * What an interrupted statement left behind, and what the next apply does
+ * with it (the text shape of status).
+ */
+static void
+print_leftovers(FILE *o, const RevisionList *revs)
+{
+	int			k,
+				j;
+
+	for (k = 0; revs && k < revs->n; k++)
+		for (j = 0; j < revs->items[k].nleftovers; j++)
+		{
+			const Leftover *l = &revs->items[k].leftovers[j];
+			const char *indent = "                      ";
+
+			fprintf(o, "  -- Leftover:        %s\n", l->message);
+			if (l->detail)
+				fprintf(o, "%s%s\n", indent, l->detail);
+			if (l->action == LEFTOVER_DROP)
+				fprintf(o, "%sThe next apply drops it, then runs the statement again.\n", indent);
+			else if (l->action == LEFTOVER_REFUSE)
+				fprintf(o, "%sThe next apply stops here.%s%s\n", indent, l->hint ? " " : "",
+						l->hint ? l->hint : "");
+			else
+				fprintf(o, "%sThe next apply leaves it in place.%s%s\n", indent,
+						l->hint ? " " : "", l->hint ? l->hint : "");
+		}
+}
+
 static void
 status_json(Reporter *r, const StatusView *v)
 {
@@ -810,6 +896,7 @@ status_json(Reporter *r, const StatusView *v)
 	}
 	else
 		sb_puts(sb, "null");
+	leftovers_json(sb, v->revs);
 	sb_puts(sb, ",\"problem\":");
 	json_string(sb, v->problem);
 	sb_puts(sb, ",\"revisions\":[");
@@ -883,6 +970,7 @@ report_status(Reporter *r, const StatusView *v)
 	for (k = 0; v->plan && k < v->plan->n; k++)
 		fprintf(o, "       %s%s\n", v->plan->items[k].file->name,
 				v->plan->items[k].out_of_order ? " (out of order)" : "");
+	print_leftovers(o, v->revs);
 	if (v->problem)
 		fprintf(o, "  -- Problem:         %s\n", v->problem);
 	if (v->error)

@@ -155,7 +155,55 @@ group_title(char *buf, size_t n, const char *what, const char *version)
 	snprintf(buf, n, "%s version %s", what, version);
 }
 
-static void
+/*
+ * What the apply would do with the leftovers of the interrupted statement
+ * it resumes at (docs/postgres.md): drop them first, or stop.  Returns
+ * false when it would stop.
+ */
+static bool
+dry_run_leftovers(Reporter *r, const Revision *rev)
+{
+	int			k;
+
+	for (k = 0; k < rev->nleftovers; k++)
+	{
+		const Leftover *l = &rev->leftovers[k];
+
+		if (l->action == LEFTOVER_REFUSE)
+		{
+			char	   *note = xasprintf("the apply would stop here: %s", l->message);
+
+			report_note(r, note);
+			if (l->hint)
+				report_note(r, l->hint);
+			free(note);
+			return false;
+		}
+	}
+	for (k = 0; k < rev->nleftovers; k++)
+	{
+		const Leftover *l = &rev->leftovers[k];
+
+		if (l->action == LEFTOVER_DROP)
+		{
+			char	   *what = xasprintf("dropping %s", l->message);
+
+			report_cleanup(r, what, l->drop);
+			free(what);
+		}
+		else
+		{
+			char	   *note = xasprintf("%s; it is left in place", l->message);
+
+			report_note(r, note);
+			free(note);
+		}
+	}
+	return true;
+}
+
+/* list a pending file; false when the apply would stop in it */
+static bool
 dry_run_file(Reporter *r, const PendingItem *it)
 {
 	const MigrationFile *f = it->file;
@@ -181,9 +229,15 @@ dry_run_file(Reporter *r, const PendingItem *it)
 		report_note(r, note);
 		free(note);
 	}
+	if (it->rev && it->rev->applied == it->start && !dry_run_leftovers(r, it->rev))
+	{
+		report_group_ok(r, -1);
+		return false;
+	}
 	for (k = it->start; k < f->stmts.n; k++)
 		report_stmt(r, f->stmts.items[k].text);
 	report_group_ok(r, -1);
+	return true;
 }
 
 static void
@@ -381,7 +435,8 @@ cmd_apply(Driver *d, const MigrationDir *dir, const Options *o, FILE *out)
 	if (o->dry_run)
 	{
 		for (k = 0; k < p.n; k++)
-			dry_run_file(r, &p.items[k]);
+			if (!dry_run_file(r, &p.items[k]))
+				break;
 	}
 	else
 		code = apply_items(d, &p, o, r);

@@ -57,6 +57,7 @@
 
 #include "apply.h"
 #include "history.h"
+#include "leftover.h"
 #include "revert.h"
 #include "util.h"
 
@@ -955,31 +956,48 @@ migrate_apply_statement(PG_FUNCTION_ARGS)
 }
 
 /*
- * migrate.expect_toplevel(version text, index int) RETURNS void
+ * migrate.expect_toplevel(version text, index int, search_path text DEFAULT NULL)
+ *	RETURNS void
  *
  * Announce that the client is about to run statement index of version
- * outside any function; the event triggers record it as that statement's
- * unit, in its own transaction.
+ * outside any function (under search_path); the event triggers record it
+ * as that statement's unit, in its own transaction.  A statement that
+ * builds indexes concurrently is first recorded in migrate.attempts, in
+ * this call's transaction, so that what an interruption of it leaves
+ * behind can be told apart later (leftover.c).
  */
 Datum
 migrate_expect_toplevel(PG_FUNCTION_ARGS)
 {
-	char	   *version = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	int			index = PG_GETARG_INT32(1);
+	char	   *version = arg_text(fcinfo, 0, "version");
+	char	   *search_path = arg_text(fcinfo, 2, NULL);
+	int			index;
 	OwnerSwitch sw;
 	RevRow		r;
+	List	   *stmts = NIL;
+	bool		attempt;
 
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("index must not be null")));
+	index = PG_GETARG_INT32(1);
+	/* writes migrate.attempts: runners take turns (see migrate_lock_for_transaction) */
+	migrate_lock_for_transaction();
 	SPI_connect();
 	migrate_become_owner(&sw);
 	r = rev_read(version, false);
+	if (r.found && r.applied == index)
+		stmts = stored_statements(version);
 	migrate_restore_user(&sw);
 	SPI_finish();
-	if (!r.found || r.applied != index)
+	if (!r.found || r.applied != index || index < 0 || index >= list_length(stmts))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("statement %d of version \"%s\" is not the next one to apply",
 						index + 1, version)));
-	migrate_toplevel_expect(version, index);
+	attempt = migrate_attempt_record(version, index, list_nth(stmts, index), search_path);
+	migrate_toplevel_expect(version, index, false, attempt);
 	PG_RETURN_VOID();
 }
 
@@ -1020,6 +1038,8 @@ migrate_finish_toplevel(PG_FUNCTION_ARGS)
 	else
 	{
 		migrate_revision_advance(version, index, 0, elapsed);
+		/* REINDEX fires no trigger: its attempt row goes here */
+		migrate_attempt_forget(version, index);
 		result = "advanced";
 	}
 	migrate_toplevel_forget();

@@ -70,6 +70,7 @@
 #include "apply.h"
 #include "history.h"
 #include "image.h"
+#include "leftover.h"
 #include "registry.h"
 #include "util.h"
 
@@ -107,9 +108,12 @@ typedef struct TopLevel
 	bool		recorded;		/* a trigger recorded it */
 	bool		uncommitted;	/* ... in a transaction not yet committed */
 	int64		unit;
+	bool		cleanup;		/* the drop of a leftover of statement index
+								 * (leftover.c), not the statement itself */
+	bool		attempt;		/* its attempt is in migrate.attempts */
 } TopLevel;
 
-static TopLevel toplevel = {false, NULL, 0, false, false, 0};
+static TopLevel toplevel = {false, NULL, 0, false, false, 0, false, false};
 
 static void journal_reset(void);
 static void dropped_reset(void);
@@ -583,7 +587,8 @@ ensure_unit(void)
 	if (unit.id != 0)
 		return;
 	if (toplevel.expected && !toplevel.recorded)
-		migrate_unit_begin(UNIT_MIGRATION, toplevel.version, toplevel.index, NULL);
+		migrate_unit_begin(UNIT_MIGRATION, toplevel.version, toplevel.index,
+						   toplevel.cleanup ? debug_query_string : NULL);
 	else
 		migrate_unit_begin(UNIT_DRIFT, NULL, -1, debug_query_string);
 	unit.implicit = true;
@@ -1119,7 +1124,11 @@ capture_record(CaptureArgs *args)
 	{
 		int64		id = migrate_unit_end();
 
-		migrate_revision_advance(toplevel.version, toplevel.index, id, 0);
+		/* the drop of a leftover is a step of the resume, not the statement */
+		if (!toplevel.cleanup)
+			migrate_revision_advance(toplevel.version, toplevel.index, id, 0);
+		if (!toplevel.cleanup && toplevel.attempt)
+			migrate_attempt_forget(toplevel.version, toplevel.index);
 		toplevel.recorded = true;
 		toplevel.uncommitted = true;
 		toplevel.unit = id;
@@ -1243,11 +1252,13 @@ migrate_capture_table_rewrite(PG_FUNCTION_ARGS)
  * ------------------------------------------------------------------------
  */
 void
-migrate_toplevel_expect(const char *version, int index)
+migrate_toplevel_expect(const char *version, int index, bool cleanup, bool attempt)
 {
 	migrate_toplevel_forget();
 	toplevel.version = MemoryContextStrdup(TopMemoryContext, version);
 	toplevel.index = index;
+	toplevel.cleanup = cleanup;
+	toplevel.attempt = attempt;
 	toplevel.expected = true;
 	toplevel.recorded = false;
 	toplevel.uncommitted = false;
@@ -1276,6 +1287,8 @@ migrate_toplevel_forget(void)
 	toplevel.recorded = false;
 	toplevel.uncommitted = false;
 	toplevel.unit = 0;
+	toplevel.cleanup = false;
+	toplevel.attempt = false;
 }
 
 /* ------------------------------------------------------------------------

@@ -119,9 +119,14 @@ extern int64 migrate_last_unit(void);
  * event triggers: expect() announces the statement; the ddl_command_end
  * trigger records it as a unit and advances the revision in the
  * statement's own transaction; done() reports whether that happened (and
- * forgets the expectation).
+ * forgets the expectation).  With cleanup, the statement is the drop of a
+ * leftover of statement index (leftover.c): it is recorded as a unit of
+ * that step, with its text, and the revision does not move.  With
+ * attempt, the statement's row in migrate.attempts goes when it is
+ * recorded.
  */
-extern void migrate_toplevel_expect(const char *version, int index);
+extern void migrate_toplevel_expect(const char *version, int index, bool cleanup,
+									bool attempt);
 extern bool migrate_toplevel_done(const char *version, int index, int64 *unit);
 extern void migrate_toplevel_forget(void);
 

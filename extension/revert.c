@@ -54,6 +54,7 @@
 
 #include "history.h"
 #include "image.h"
+#include "leftover.h"
 #include "revert.h"
 #include "util.h"
 
@@ -750,6 +751,54 @@ verifiable(Segment *seg)
 	return n;
 }
 
+/*
+ * The invalid indexes an interrupted CREATE INDEX CONCURRENTLY or REINDEX
+ * CONCURRENTLY of a reverted (partially applied) version left behind
+ * belong to that version, which the revert undoes: they go first, with a
+ * plain DROP INDEX inside the revert's transaction, before the segment's
+ * live state is read.  Leftovers that are not provably the statement's own
+ * (leftover.c) are left alone, with a note.  Like phase 1, this runs while
+ * planning too (rolled back with the rest).
+ */
+static void
+drop_leftovers(Revert *rv, Segment *seg)
+{
+	ListCell   *lv;
+
+	foreach(lv, seg->versions)
+	{
+		char	   *version = lfirst(lv);
+		ListCell   *lc;
+
+		foreach(lc, migrate_leftovers_list(version))
+		{
+			Leftover   *l = lfirst(lc);
+			char	   *sql;
+
+			if (l->action != LEFTOVER_DROP)
+			{
+				/* a valid index in the way of a rerun is no leftover */
+				if (get_index_isvalid(l->indexoid))
+					continue;
+				revert_add_row(rv, ROW_NOTE, version,
+							   psprintf("%s; it is left in place: %s If it is not needed, drop it with: %s;",
+										l->message, l->detail ? l->detail : "", l->drop_sql),
+							   NULL, -1);
+				continue;
+			}
+			sql = psprintf("DROP INDEX %s", l->index);
+			revert_add_row(rv, ROW_NOTE, version, psprintf("dropping %s", l->message), NULL, -1);
+			revert_add_row(rv, ROW_STATEMENT, version, sql,
+						   rv->mode == REVERT_EXECUTE ? "ok" : "planned", -1);
+			SPI_connect();
+			if (SPI_execute(sql, false, 0) != SPI_OK_UTILITY)
+				elog(ERROR, "could not drop index %s", l->index);
+			SPI_finish();
+			CommandCounterIncrement();
+		}
+	}
+}
+
 static void
 run_segment(Revert *rv, Segment *seg, bool last, const char *search_path)
 {
@@ -776,6 +825,7 @@ run_segment(Revert *rv, Segment *seg, bool last, const char *search_path)
 		seg->unit = migrate_unit_begin(UNIT_REVERT, linitial(seg->versions), -1, NULL);
 	else
 		suppressed = migrate_capture_suppress();
+	drop_leftovers(rv, seg);
 	plan_load_segment(rv, seg);
 	if (!seg->has_units)
 	{

@@ -80,6 +80,15 @@ rev_copy(Revision *dst, const Revision *src)
 	dst->partial_hashes = src->npartial ? xmalloc(sizeof(char *) * src->npartial) : NULL;
 	for (k = 0; k < src->npartial; k++)
 		dst->partial_hashes[k] = xstrdup(src->partial_hashes[k]);
+	dst->leftovers = src->nleftovers ? xmalloc(sizeof(Leftover) * src->nleftovers) : NULL;
+	for (k = 0; k < src->nleftovers; k++)
+	{
+		dst->leftovers[k].action = src->leftovers[k].action;
+		dst->leftovers[k].message = dup_or_null(src->leftovers[k].message);
+		dst->leftovers[k].detail = dup_or_null(src->leftovers[k].detail);
+		dst->leftovers[k].hint = dup_or_null(src->leftovers[k].hint);
+		dst->leftovers[k].drop = dup_or_null(src->leftovers[k].drop);
+	}
 }
 
 static void

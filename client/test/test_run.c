@@ -574,6 +574,92 @@ status_after_rollback(void **state)
 					"  -- Executed Files:  1\n");
 }
 
+/* a leftover of an interrupted statement, as the PostgreSQL driver reads it */
+static void
+add_leftover(Revision *r, LeftoverAction action, const char *message, const char *detail,
+			 const char *hint, const char *drop)
+{
+	Leftover   *l;
+
+	r->leftovers = xrealloc(r->leftovers, sizeof(Leftover) * (r->nleftovers + 1));
+	l = &r->leftovers[r->nleftovers++];
+	l->action = action;
+	l->message = xstrdup(message);
+	l->detail = detail ? xstrdup(detail) : NULL;
+	l->hint = hint ? xstrdup(hint) : NULL;
+	l->drop = xstrdup(drop);
+}
+
+static void
+status_and_dry_run_leftovers(void **state)
+{
+	Revision   *r;
+
+	fake->ready = true;
+	fake_add("1", REV_APPLIED, 1, 1, dir_find(&dir, "1")->hash);
+	fake_add("2", REV_APPLIED, 2, 2, dir_find(&dir, "2")->hash);
+	r = fake_add("3", REV_APPLIED, 0, 3, "h1:x");
+	fake_set_partial(r, dir_find(&dir, "3"), 1);
+	add_leftover(r, LEFTOVER_DROP,
+				 "invalid index \"public.t_a\" left by an interrupted CREATE INDEX CONCURRENTLY",
+				 "Statement 2 of version \"3\" created it and did not finish.", NULL,
+				 "DROP INDEX CONCURRENTLY public.t_a");
+	add_leftover(r, LEFTOVER_KEEP,
+				 "invalid index \"public.t_old\" looks like what the interrupted CREATE INDEX CONCURRENTLY builds",
+				 "It existed before statement 2 of version \"3\" was run.",
+				 "If it is not needed, drop it with: DROP INDEX CONCURRENTLY public.t_old;",
+				 "DROP INDEX CONCURRENTLY public.t_old");
+	assert_int_equal(run(cmd_status), EXIT_OK);
+	assert_contains(out,
+					"       3_v3.sql\n"
+					"  -- Leftover:        invalid index \"public.t_a\" left by an interrupted CREATE INDEX CONCURRENTLY\n"
+					"                      Statement 2 of version \"3\" created it and did not finish.\n"
+					"                      The next apply drops it, then runs the statement again.\n"
+					"  -- Leftover:        invalid index \"public.t_old\" looks like what the interrupted CREATE INDEX CONCURRENTLY builds\n"
+					"                      It existed before statement 2 of version \"3\" was run.\n"
+					"                      The next apply leaves it in place. If it is not needed, drop it with: DROP INDEX CONCURRENTLY public.t_old;\n");
+
+	/* the dry run shows the drop before the statements it would run again */
+	opts.dry_run = true;
+	assert_int_equal(run(cmd_apply), EXIT_OK);
+	assert_contains(out,
+					"    -- note: resuming: the first 1 statement ran before\n"
+					"    -- dropping invalid index \"public.t_a\" left by an interrupted CREATE INDEX CONCURRENTLY\n"
+					"    -> DROP INDEX CONCURRENTLY public.t_a\n"
+					"    -- note: invalid index \"public.t_old\" looks like what the interrupted CREATE INDEX CONCURRENTLY builds; it is left in place\n"
+					"    -> SELECT 2;\n    -> SELECT 3;\n");
+	/* ... which is not a statement of the file */
+	assert_contains(out, "  -- 2 sql statements\n");
+	assert_string_equal(fake->executed.data, "");
+	opts.json = true;
+	assert_int_equal(run(cmd_apply), EXIT_OK);
+	assert_contains(out, "\"statements\":[\"SELECT 2;\",\"SELECT 3;\"],\"notes\":[\"resuming: the first 1 statement ran before\","
+					"\"dropping invalid index \\\"public.t_a\\\" left by an interrupted CREATE INDEX CONCURRENTLY\",");
+	assert_contains(out, "\"cleanup\":[\"DROP INDEX CONCURRENTLY public.t_a\"]");
+	opts.dry_run = false;
+	assert_int_equal(run(cmd_status), EXIT_OK);
+	assert_contains(out, "\"leftovers\":[{\"version\":\"3\",\"statement\":2,\"action\":\"drop\","
+					"\"message\":\"invalid index \\\"public.t_a\\\" left by an interrupted CREATE INDEX CONCURRENTLY\",");
+	assert_contains(out, "\"action\":\"keep\"");
+	opts.json = false;
+
+	/* one in the way that is not the statement's own: the apply would stop */
+	r = row("3");
+	r->leftovers[0].action = LEFTOVER_REFUSE;
+	free(r->leftovers[0].message);
+	r->leftovers[0].message = xstrdup("invalid index \"public.t_a\" is not what the interrupted statement left behind");
+	r->leftovers[0].hint = xstrdup("If the index is not needed, drop it with: DROP INDEX CONCURRENTLY public.t_a; then run the command again.");
+	assert_int_equal(run(cmd_status), EXIT_OK);
+	assert_contains(out, "                      The next apply stops here. If the index is not needed, drop it with: "
+					"DROP INDEX CONCURRENTLY public.t_a; then run the command again.\n");
+	opts.dry_run = true;
+	assert_int_equal(run(cmd_apply), EXIT_OK);
+	assert_contains(out, "    -- note: the apply would stop here: invalid index \"public.t_a\" is not what the interrupted statement left behind\n"
+					"    -- note: If the index is not needed, drop it with: DROP INDEX CONCURRENTLY public.t_a; then run the command again.\n");
+	assert_null(strstr(out, "-> SELECT 2;"));
+	assert_null(strstr(out, "-> DROP"));
+}
+
 static void
 status_problem_and_json(void **state)
 {
@@ -728,6 +814,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(status_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(status_after_rollback, setup, teardown),
 		cmocka_unit_test_setup_teardown(status_problem_and_json, setup, teardown),
+		cmocka_unit_test_setup_teardown(status_and_dry_run_leftovers, setup, teardown),
 		cmocka_unit_test_setup_teardown(set_and_tag, setup, teardown),
 		cmocka_unit_test_setup_teardown(missing_driver_and_directory, setup, teardown),
 		cmocka_unit_test_setup_teardown(apply_through_run_command, setup, teardown),

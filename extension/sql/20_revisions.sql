@@ -98,12 +98,13 @@ CREATE FUNCTION migrate.apply_statement(version pg_catalog.text, index integer,
 COMMENT ON FUNCTION migrate.apply_statement(pg_catalog.text, integer, pg_catalog.text)
 	IS 'txmode none: apply one statement and record it (status ok, failed, or toplevel)';
 
-CREATE FUNCTION migrate.expect_toplevel(version pg_catalog.text, index integer) RETURNS void
-	LANGUAGE c VOLATILE STRICT
+CREATE FUNCTION migrate.expect_toplevel(version pg_catalog.text, index integer,
+		search_path pg_catalog.text DEFAULT NULL) RETURNS void
+	LANGUAGE c VOLATILE
 	SET search_path = pg_catalog, pg_temp
 	AS 'MODULE_PATHNAME', 'migrate_expect_toplevel';
-COMMENT ON FUNCTION migrate.expect_toplevel(pg_catalog.text, integer)
-	IS 'txmode none: announce a statement the client runs at top level';
+COMMENT ON FUNCTION migrate.expect_toplevel(pg_catalog.text, integer, pg_catalog.text)
+	IS 'txmode none: announce a statement the client runs at top level (under search_path); an index build is recorded in migrate.attempts first';
 
 CREATE FUNCTION migrate.finish_toplevel(version pg_catalog.text, index integer, elapsed_ns bigint)
 	RETURNS pg_catalog.text
@@ -185,7 +186,7 @@ REVOKE ALL ON FUNCTION
 		pg_catalog.text[], pg_catalog.text[], pg_catalog.text[], integer, pg_catalog.text,
 		pg_catalog.text),
 	migrate.apply_statement(pg_catalog.text, integer, pg_catalog.text),
-	migrate.expect_toplevel(pg_catalog.text, integer),
+	migrate.expect_toplevel(pg_catalog.text, integer, pg_catalog.text),
 	migrate.finish_toplevel(pg_catalog.text, integer, bigint),
 	migrate.record_failure(pg_catalog.text, pg_catalog.text, pg_catalog.text, integer,
 		pg_catalog.text, pg_catalog.text, bigint, pg_catalog.text),
@@ -202,7 +203,7 @@ INSERT INTO migrate.runner_functions (fn) VALUES
 	('migrate.apply_file(pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text[], pg_catalog.text[], pg_catalog.text[], integer, pg_catalog.text, pg_catalog.text, pg_catalog.text)'),
 	('migrate.begin_file(pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text[], pg_catalog.text[], pg_catalog.text[], integer, pg_catalog.text, pg_catalog.text)'),
 	('migrate.apply_statement(pg_catalog.text, integer, pg_catalog.text)'),
-	('migrate.expect_toplevel(pg_catalog.text, integer)'),
+	('migrate.expect_toplevel(pg_catalog.text, integer, pg_catalog.text)'),
 	('migrate.finish_toplevel(pg_catalog.text, integer, bigint)'),
 	('migrate.record_failure(pg_catalog.text, pg_catalog.text, pg_catalog.text, integer, pg_catalog.text, pg_catalog.text, bigint, pg_catalog.text)'),
 	('migrate.baseline(pg_catalog.text, pg_catalog.text, pg_catalog.text)'),
