@@ -525,7 +525,51 @@ own_leftover(const Attempt *a, Oid index)
 	return l;
 }
 
-/* the index a named CREATE INDEX CONCURRENTLY creates, when something has its name */
+/* a valid index of the name the statement gives, in the way of the same statement */
+static Leftover *
+refuse_valid(const Attempt *a, Oid index)
+{
+	Leftover   *l = new_leftover(a, index, LEFTOVER_REFUSE);
+
+	l->message = psprintf("index \"%s\" already exists and is valid", l->index);
+	l->detail = psprintf("Statement %d of version \"%s\" builds an index of that name and was interrupted before it was recorded; migrate never drops a valid index.",
+						 a->step + 1, a->version);
+	l->hint = pstrdup("If it is the index the statement builds, remove the statement from the file (statements from the interrupted one on may change); otherwise drop or rename the index.");
+	return l;
+}
+
+/*
+ * An invalid index of the name the statement gives that is not provably
+ * its own: on another table (indrelid), being built by pid, or why.
+ */
+static Leftover *
+refuse_invalid(const Attempt *a, Oid index, Oid indrelid, int pid, const char *why)
+{
+	Leftover   *l = new_leftover(a, index, LEFTOVER_REFUSE);
+
+	if (pid != 0)
+	{
+		l->message = psprintf("index \"%s\" is being built by process %d", l->index, pid);
+		l->detail = psprintf("Statement %d of version \"%s\" builds an index of that name; migrate does not drop an index another session is building.",
+							 a->step + 1, a->version);
+		l->hint = pstrdup("Wait for that build to finish, or cancel it, then run the command again.");
+		return l;
+	}
+	l->message = psprintf("invalid index \"%s\" is not what the interrupted statement left behind",
+						  l->index);
+	if (indrelid != a->relid)
+		l->detail = psprintf("It belongs to table \"%s\"; statement %d of version \"%s\" builds an index of that name on table \"%s\".",
+							 migrate_qualified_relname(indrelid), a->step + 1, a->version,
+							 migrate_qualified_relname(a->relid));
+	else
+		l->detail = psprintf("%s Statement %d builds an index of that name; migrate drops only the invalid index the statement itself left.",
+							 why, a->step + 1);
+	l->hint = psprintf("If the index is not needed, drop it with: %s; then run the command again.",
+					   l->drop_sql);
+	return l;
+}
+
+/* the index of the name a CREATE INDEX CONCURRENTLY gives, when there is one */
 static Leftover *
 judge_named(const Attempt *a, MemoryContext cxt)
 {
@@ -533,8 +577,8 @@ judge_named(const Attempt *a, MemoryContext cxt)
 	HeapTuple	tup;
 	Oid			indrelid;
 	bool		valid;
-	char	   *why;
-	int			pid;
+	char	   *why = NULL;
+	int			pid = 0;
 	Leftover   *l;
 	MemoryContext old;
 
@@ -546,55 +590,19 @@ judge_named(const Attempt *a, MemoryContext cxt)
 	indrelid = ((Form_pg_index) GETSTRUCT(tup))->indrelid;
 	valid = ((Form_pg_index) GETSTRUCT(tup))->indisvalid;
 	ReleaseSysCache(tup);
+	/* a valid index is in the way only of the same statement run again */
+	if (valid && (a->current == NULL || strcmp(a->current, a->statement) != 0))
+		return NULL;
+	if (!valid && indrelid == a->relid)
+		why = not_own(a, index, &pid);
 
-	if (valid)
-	{
-		/* in the way only of the same statement run again */
-		if (a->current == NULL || strcmp(a->current, a->statement) != 0)
-			return NULL;
-		old = MemoryContextSwitchTo(cxt);
-		l = new_leftover(a, index, LEFTOVER_REFUSE);
-		l->message = psprintf("index \"%s\" already exists and is valid", l->index);
-		l->detail = psprintf("Statement %d of version \"%s\" builds an index of that name and was interrupted before it was recorded; migrate never drops a valid index.",
-							 a->step + 1, a->version);
-		l->hint = pstrdup("If it is the index the statement builds, remove the statement from the file (statements from the interrupted one on may change); otherwise drop or rename the index.");
-		MemoryContextSwitchTo(old);
-		return l;
-	}
-	why = indrelid == a->relid ? not_own(a, index, &pid) : NULL;
 	old = MemoryContextSwitchTo(cxt);
-	if (indrelid == a->relid && why == NULL)
+	if (valid)
+		l = refuse_valid(a, index);
+	else if (indrelid == a->relid && why == NULL)
 		l = own_leftover(a, index);
 	else
-	{
-		l = new_leftover(a, index, LEFTOVER_REFUSE);
-		if (indrelid != a->relid)
-		{
-			l->message = psprintf("invalid index \"%s\" is not what the interrupted statement left behind",
-								  l->index);
-			l->detail = psprintf("It belongs to table \"%s\"; statement %d of version \"%s\" builds an index of that name on table \"%s\".",
-								 migrate_qualified_relname(indrelid), a->step + 1, a->version,
-								 migrate_qualified_relname(a->relid));
-			l->hint = psprintf("If the index is not needed, drop it with: %s; then run the command again.",
-							   l->drop_sql);
-		}
-		else if (pid != 0)
-		{
-			l->message = psprintf("index \"%s\" is being built by process %d", l->index, pid);
-			l->detail = psprintf("Statement %d of version \"%s\" builds an index of that name; migrate does not drop an index another session is building.",
-								 a->step + 1, a->version);
-			l->hint = pstrdup("Wait for that build to finish, or cancel it, then run the command again.");
-		}
-		else
-		{
-			l->message = psprintf("invalid index \"%s\" is not what the interrupted statement left behind",
-								  l->index);
-			l->detail = psprintf("%s Statement %d builds an index of that name; migrate drops only the invalid index the statement itself left.",
-								 why, a->step + 1);
-			l->hint = psprintf("If the index is not needed, drop it with: %s; then run the command again.",
-							   l->drop_sql);
-		}
-	}
+		l = refuse_invalid(a, index, indrelid, pid, why);
 	MemoryContextSwitchTo(old);
 	return l;
 }

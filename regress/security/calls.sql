@@ -60,8 +60,12 @@ SELECT 'begin_file' AS fn, ok, failed_check, error, sqlstate
 -- fn: migrate.apply_statement(text,integer,text)
 SELECT 'apply_statement' AS fn, status, error, sqlstate, search_path_after
 	FROM migrate.apply_statement('901', 0, 'public');
--- fn: migrate.expect_toplevel(text,integer)
-SELECT 'expect_toplevel' AS fn, migrate.expect_toplevel('901', 1) IS NULL AS ok;
+-- fn: migrate.expect_toplevel(text,integer,text)
+SELECT 'expect_toplevel' AS fn, migrate.expect_toplevel('901', 1, 'public') IS NULL AS ok;
+-- fn: migrate.leftovers(text)
+SELECT 'leftovers' AS fn, version, step, action, message FROM migrate.leftovers();
+-- fn: migrate.expect_cleanup(text,integer,oid)
+SELECT 'expect_cleanup' AS fn, migrate.expect_cleanup('901', 1, 'public.sec_t_b'::pg_catalog.regclass);
 -- fn: migrate.finish_toplevel(text,integer,bigint)
 SELECT 'finish_toplevel' AS fn, migrate.finish_toplevel('901', 1, 0) IS NOT NULL AS ok;
 SELECT 'apply_statement' AS fn, status, error, sqlstate, search_path_after
