@@ -57,10 +57,10 @@ clean-client:
 unit:
 	$(MAKE) -C client unit PG_CONFIG=$(PG_CONFIG) MIGRATE_VERSION=$(EXTVERSION)
 
-# Mechanical formatting (.clang-format is close to PostgreSQL's layout).
-C_SOURCES = $(wildcard extension/*.[ch] client/*.[ch] client/test/*.c drivers-mysql/*.[ch])
+# Layout: PostgreSQL's, by pg_bsd_indent with PostgreSQL's options
+# (scripts/indent; Debian package pg-bsd-indent).
 .PHONY: format format-check
 format:
-	clang-format -i $(C_SOURCES)
+	scripts/indent
 format-check:
-	clang-format --dry-run --Werror $(C_SOURCES)
+	scripts/indent --check

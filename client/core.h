@@ -52,6 +52,7 @@ extern void sb_puts(StrBuf *sb, const char *s);
 extern void sb_putc(StrBuf *sb, char c);
 extern void sb_printf(StrBuf *sb, const char *fmt,...) __attribute__((format(printf, 2, 3)));
 extern char *sb_steal(StrBuf *sb);	/* returns data, leaves sb empty */
+extern void sb_reset(StrBuf *sb);	/* empties, keeps the allocation */
 extern void sb_free(StrBuf *sb);
 
 /*

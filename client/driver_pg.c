@@ -2005,7 +2005,13 @@ pg_down(Driver *d, const DownRequest *req, Reporter *r)
 			free(rows);
 			PQclear(plan);
 		}
-		log_server_error(s->conn, failed, "cannot revert");
+		{
+			const char *primary = PQresultErrorField(failed, PG_DIAG_MESSAGE_PRIMARY);
+
+			/* the extension's refusals already say "cannot revert ..." */
+			log_server_error(s->conn, failed,
+							 primary && strncmp(primary, "cannot revert", 13) == 0 ? NULL : "cannot revert");
+		}
 		PQclear(failed);
 		free(fail_sql);
 		free(msg);

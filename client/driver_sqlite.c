@@ -161,21 +161,21 @@ hexval(char c)
 static char *
 percent_decode(const char *s, size_t n)
 {
-	SqBuf		b;
+	StrBuf		b;
 
-	sqb_init(&b);
+	sb_init(&b);
 	for (size_t i = 0; i < n; i++)
 	{
 		if (s[i] == '%' && i + 2 < n &&
 			hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0)
 		{
-			sqb_putc(&b, (char) (hexval(s[i + 1]) * 16 + hexval(s[i + 2])));
+			sb_putc(&b, (char) (hexval(s[i + 1]) * 16 + hexval(s[i + 2])));
 			i += 2;
 		}
 		else
-			sqb_putc(&b, s[i]);
+			sb_putc(&b, s[i]);
 	}
-	return sqb_steal(&b);
+	return sb_steal(&b);
 }
 
 static int
@@ -187,7 +187,7 @@ parse_params(SqConn *c, const char *params, const char *url)
 	{
 		const char *amp = strchr(p, '&');
 		size_t		n = amp ? (size_t) (amp - p) : strlen(p);
-		char	   *kv = sq_strndup(p, n);
+		char	   *kv = xstrndup(p, n);
 		char	   *eq = strchr(kv, '=');
 		const char *val = eq ? eq + 1 : "";
 
@@ -250,7 +250,7 @@ parse_url(SqConn *c, const ConnUrl *u)
 	if (c->memory && c->path[0] == '\0')
 	{
 		free(c->path);
-		c->path = sq_strdup(":memory:");
+		c->path = xstrdup(":memory:");
 	}
 	return DRV_OK;
 }
@@ -268,7 +268,7 @@ open_db(SqConn *c, const char *name, int flags)
 		log_error("could not open SQLite database \"%s\": %s", c->path, msg);
 		if (!c->memory)
 		{
-			char	   *dir = sq_strdup(c->path);
+			char	   *dir = xstrdup(c->path);
 			char	   *slash = strrchr(dir, '/');
 			struct stat sb;
 
@@ -310,7 +310,7 @@ probe_db(SqConn *c)
 static int
 sq_connect(Driver *d)
 {
-	SqConn	   *c = sq_malloc(sizeof(SqConn));
+	SqConn	   *c = xmalloc(sizeof(SqConn));
 	struct stat sb;
 
 	memset(c, 0, sizeof(*c));
@@ -402,7 +402,7 @@ take_lock(SqConn *c, int timeout_ms, bool quiet)
 	if (c->memory || c->missing || c->lock_fd >= 0)
 		return DRV_OK;
 	free(c->lock_path);
-	c->lock_path = sq_asprintf("%s-migrate-lock", c->path);
+	c->lock_path = xasprintf("%s-migrate-lock", c->path);
 	c->lock_fd = open(c->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (c->lock_fd < 0 && c->readonly)
 		return DRV_OK;			/* a read-only database cannot be migrated anyway */
@@ -561,7 +561,7 @@ text_or_null(sqlite3_stmt *st, int i)
 {
 	const unsigned char *v = sqlite3_column_text(st, i);
 
-	return v ? sq_strdup((const char *) v) : NULL;
+	return v ? xstrdup((const char *) v) : NULL;
 }
 
 static int
@@ -576,7 +576,7 @@ read_partial_hashes(SqConn *c, const char *json, Revision *r)
 	sqlite3_bind_text(st, 1, json, -1, SQLITE_TRANSIENT);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 	{
-		r->partial_hashes = sq_realloc(r->partial_hashes, sizeof(char *) * (r->npartial + 1));
+		r->partial_hashes = xrealloc(r->partial_hashes, sizeof(char *) * (r->npartial + 1));
 		r->partial_hashes[r->npartial++] = text_or_null(st, 0);
 	}
 	sqlite3_finalize(st);
@@ -607,7 +607,7 @@ sq_read_revisions_raw(SqConn *c, RevisionList *out)
 		Revision   *r;
 		const char *ph = (const char *) sqlite3_column_text(st, 10);
 
-		out->items = sq_realloc(out->items, sizeof(Revision) * (out->n + 1));
+		out->items = xrealloc(out->items, sizeof(Revision) * (out->n + 1));
 		r = &out->items[out->n++];
 		memset(r, 0, sizeof(*r));
 		r->version = text_or_null(st, 0);
@@ -678,10 +678,10 @@ sq_check_clean(Driver *d, bool *clean, char **reason)
 	}
 	*clean = s.n == 0;
 	if (reason && s.n == 1)
-		*reason = sq_asprintf("found %s \"%s\"", sq_kind_name(s.items[0].kind),
+		*reason = xasprintf("found %s \"%s\"", sq_kind_name(s.items[0].kind),
 							  s.items[0].name);
 	else if (reason && s.n > 1)
-		*reason = sq_asprintf("found %s \"%s\" and %d more objects",
+		*reason = xasprintf("found %s \"%s\" and %d more objects",
 							  sq_kind_name(s.items[0].kind), s.items[0].name, s.n - 1);
 	else if (reason)
 		*reason = NULL;
@@ -808,7 +808,7 @@ exec_stmt(sqlite3 *db, const char *sql, char **err)
 
 		if (rc != SQLITE_OK)
 		{
-			*err = sq_strdup(sqlite3_errmsg(db));
+			*err = xstrdup(sqlite3_errmsg(db));
 			return rc;
 		}
 		if (st)
@@ -817,7 +817,7 @@ exec_stmt(sqlite3 *db, const char *sql, char **err)
 				;
 			if (rc != SQLITE_DONE)
 			{
-				*err = sq_strdup(sqlite3_errmsg(db));
+				*err = xstrdup(sqlite3_errmsg(db));
 				sqlite3_finalize(st);
 				return rc;
 			}
@@ -830,61 +830,43 @@ exec_stmt(sqlite3 *db, const char *sql, char **err)
 	return SQLITE_OK;
 }
 
-static void
-json_string(SqBuf *b, const char *s)
-{
-	sqb_putc(b, '"');
-	for (const unsigned char *p = (const unsigned char *) s; *p; p++)
-	{
-		if (*p == '"' || *p == '\\')
-		{
-			sqb_putc(b, '\\');
-			sqb_putc(b, (char) *p);
-		}
-		else if (*p < 0x20)
-			sqb_printf(b, "\\u%04x", *p);
-		else
-			sqb_putc(b, (char) *p);
-	}
-	sqb_putc(b, '"');
-}
 
 static char *
 partial_hashes_json(const MigrationFile *f, int applied)
 {
-	SqBuf		b;
+	StrBuf		b;
 	char		h[64];
 
-	sqb_init(&b);
-	sqb_putc(&b, '[');
+	sb_init(&b);
+	sb_putc(&b, '[');
 	for (int i = 0; i < applied; i++)
 	{
 		hash_running(&f->stmts, i, h);
 		if (i)
-			sqb_putc(&b, ',');
+			sb_putc(&b, ',');
 		json_string(&b, h);
 	}
-	sqb_putc(&b, ']');
-	return sqb_steal(&b);
+	sb_putc(&b, ']');
+	return sb_steal(&b);
 }
 
 static char *
 down_json(const MigrationFile *f)
 {
-	SqBuf		b;
+	StrBuf		b;
 
 	if (!f->has_down)
 		return NULL;
-	sqb_init(&b);
-	sqb_putc(&b, '[');
+	sb_init(&b);
+	sb_putc(&b, '[');
 	for (int i = 0; i < f->down.n; i++)
 	{
 		if (i)
-			sqb_putc(&b, ',');
+			sb_putc(&b, ',');
 		json_string(&b, f->down.items[i].text);
 	}
-	sqb_putc(&b, ']');
-	return sqb_steal(&b);
+	sb_putc(&b, ']');
+	return sb_steal(&b);
 }
 
 /*
@@ -1025,7 +1007,7 @@ write_images(SqConn *c, SqCapture *cap, int64_t unit)
 static int
 run_file_checks(SqConn *c, const MigrationFile *f, Reporter *r, ApplyResult *res)
 {
-	char	   *title = sq_asprintf("checks before migrating version %s", f->version);
+	char	   *title = xasprintf("checks before migrating version %s", f->version);
 	int64_t		t0 = sq_clock_ns();
 
 	report_group(r, title);
@@ -1045,15 +1027,15 @@ run_file_checks(SqConn *c, const MigrationFile *f, Reporter *r, ApplyResult *res
 			if (rc == SQLITE_ROW)
 			{
 				if (sqlite3_column_type(st, 0) == SQLITE_NULL || sqlite3_column_int64(st, 0) == 0)
-					msg = sq_asprintf("check assertion \"%s\" returned false", sql);
+					msg = xasprintf("check assertion \"%s\" returned false", sql);
 			}
 			else if (rc == SQLITE_DONE)
-				msg = sq_asprintf("check assertion \"%s\" returned no row", sql);
+				msg = xasprintf("check assertion \"%s\" returned no row", sql);
 			else
-				msg = sq_strdup(sqlite3_errmsg(c->db));
+				msg = xstrdup(sqlite3_errmsg(c->db));
 		}
 		else
-			msg = sq_strdup(st == NULL && rc == SQLITE_OK ? "empty check statement" :
+			msg = xstrdup(st == NULL && rc == SQLITE_OK ? "empty check statement" :
 							sqlite3_errmsg(c->db));
 		sqlite3_finalize(st);
 		if (msg)
@@ -1061,7 +1043,7 @@ run_file_checks(SqConn *c, const MigrationFile *f, Reporter *r, ApplyResult *res
 			report_check_failed(r, sql, msg);
 			res->failed = true;
 			res->error = msg;
-			res->error_stmt = sq_strdup(sql);
+			res->error_stmt = xstrdup(sql);
 			return DRV_ERROR;
 		}
 	}
@@ -1076,7 +1058,7 @@ apply_failed(SqConn *c, const MigrationFile *f, TxMode mode, int applied, int64_
 {
 	res->failed = true;
 	res->error = msg;
-	res->error_stmt = sq_strdup(stmt);
+	res->error_stmt = xstrdup(stmt);
 	res->elapsed_ns = sq_clock_ns() - t0;
 	report_group_error(r, stmt, msg);
 	if (mode == TXMODE_ALL)
@@ -1195,12 +1177,12 @@ apply_tx(SqConn *c, const MigrationFile *f, TxMode mode, int start, Reporter *r,
 		if (is_tx_control(sql))
 		{
 			sq_capture_free(&cap);
-			err = sq_strdup("transaction control statements are not allowed in a migration run in a transaction");
+			err = xstrdup("transaction control statements are not allowed in a migration run in a transaction");
 			return apply_failed(c, f, mode, start, t0, sql, err, r, res);
 		}
 		if (exec_stmt(c->db, sql, &err) != SQLITE_OK ||
 			(sqlite3_get_autocommit(c->db) &&
-			 (err = sq_strdup("the statement ended the migration's transaction")) != NULL))
+			 (err = xstrdup("the statement ended the migration's transaction")) != NULL))
 		{
 			sq_capture_free(&cap);
 			return apply_failed(c, f, mode, start, t0, sql, err, r, res);
@@ -1247,12 +1229,12 @@ sq_apply_file(Driver *d, const MigrationFile *f, TxMode mode, int start, Reporte
 	res->elapsed_ns = 0;
 	if (start == 0 && f->checks.n > 0 && run_file_checks(c, f, r, res) != DRV_OK)
 		return DRV_ERROR;
-	title = sq_asprintf("migrating version %s", f->version);
+	title = xasprintf("migrating version %s", f->version);
 	report_group(r, title);
 	free(title);
 	if (start > 0)
 	{
-		char	   *note = sq_asprintf("resuming: the first %d statement%s ran before", start,
+		char	   *note = xasprintf("resuming: the first %d statement%s ran before", start,
 									   start == 1 ? "" : "s");
 
 		report_note(r, note);

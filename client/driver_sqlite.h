@@ -38,7 +38,7 @@
 
 #include <sqlite3.h>
 
-#include "migrate.h"
+#include "core.h"
 
 /* Bookkeeping tables; never part of a user schema, a plan or a check. */
 #define SQ_REVISIONS_TABLE	"migrate_revisions"
@@ -53,28 +53,9 @@
  * Small helpers (driver_sqlite_schema.c).
  * ------------------------------------------------------------------------
  */
-typedef struct SqBuf
-{
-	char	   *data;			/* NUL-terminated once anything was added */
-	size_t		len;
-	size_t		cap;
-} SqBuf;
-
-extern void *sq_malloc(size_t n);
-extern void *sq_realloc(void *p, size_t n);
-extern char *sq_strdup(const char *s);
-extern char *sq_strndup(const char *s, size_t n);
-extern char *sq_asprintf(const char *fmt,...) __attribute__((format(printf, 1, 2)));
-extern void sqb_init(SqBuf *b);
-extern void sqb_put(SqBuf *b, const char *s, size_t n);
-extern void sqb_puts(SqBuf *b, const char *s);
-extern void sqb_putc(SqBuf *b, char c);
-extern void sqb_printf(SqBuf *b, const char *fmt,...) __attribute__((format(printf, 2, 3)));
-extern char *sqb_steal(SqBuf *b);
-extern void sqb_free(SqBuf *b);
 /* "name" with embedded quotes doubled; always quoted, so never a keyword */
 extern char *sq_ident(const char *name);
-extern void sqb_ident(SqBuf *b, const char *name);
+extern void sqb_ident(StrBuf *b, const char *name);
 /* case-insensitive (ASCII) equality of SQLite names; NULLs equal */
 extern bool sq_name_eq(const char *a, const char *b);
 /* natural version order (digit runs compare as numbers) */

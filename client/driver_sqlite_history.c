@@ -73,12 +73,12 @@ touch_new(SqCapture *c, SqKind kind, const char *start, const char *cur)
 {
 	SqTouch    *t;
 
-	c->touches = sq_realloc(c->touches, sizeof(SqTouch) * (c->ntouches + 1));
+	c->touches = xrealloc(c->touches, sizeof(SqTouch) * (c->ntouches + 1));
 	t = &c->touches[c->ntouches++];
 	memset(t, 0, sizeof(*t));
 	t->kind = kind;
-	t->start_name = sq_strdup(start);
-	t->cur_name = sq_strdup(cur);
+	t->start_name = xstrdup(start);
+	t->cur_name = xstrdup(cur);
 	return t;
 }
 
@@ -111,10 +111,10 @@ touch_dropped(SqCapture *c, SqKind kind, const char *name)
 static void
 touch_add_rename(SqTouch *t, const char *old, const char *new)
 {
-	t->ren_old = sq_realloc(t->ren_old, sizeof(char *) * (t->nren + 1));
-	t->ren_new = sq_realloc(t->ren_new, sizeof(char *) * (t->nren + 1));
-	t->ren_old[t->nren] = sq_strdup(old);
-	t->ren_new[t->nren] = sq_strdup(new);
+	t->ren_old = xrealloc(t->ren_old, sizeof(char *) * (t->nren + 1));
+	t->ren_new = xrealloc(t->ren_new, sizeof(char *) * (t->nren + 1));
+	t->ren_old[t->nren] = xstrdup(old);
+	t->ren_new[t->nren] = xstrdup(new);
 	t->nren++;
 }
 
@@ -143,14 +143,14 @@ columns_of_text(const char *sql, SqTable *out, char **err)
 		rc = sqlite3_prepare_v2(s, "SELECT name FROM sqlite_master WHERE type = 'table'",
 								-1, &st, NULL);
 		if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-			name = sq_strdup((const char *) sqlite3_column_text(st, 0));
+			name = xstrdup((const char *) sqlite3_column_text(st, 0));
 		sqlite3_finalize(st);
 		if (name)
 			rc = sq_describe_table(s, name, out, err);
 		else
 		{
 			rc = SQLITE_ERROR;
-			*err = sq_strdup("table definition did not create a table");
+			*err = xstrdup("table definition did not create a table");
 		}
 		free(name);
 	}
@@ -255,13 +255,13 @@ sq_capture_after(sqlite3 *db, SqCapture *c, const char *stmt, char **err)
 					renamed_to[j] = true;
 					if (was == NULL)
 					{
-						t->cur_name = sq_strdup(a->name);
+						t->cur_name = xstrdup(a->name);
 						free(t->dropped_name);
 						t->dropped_name = NULL;
 						break;
 					}
 					/* the new copy of a rebuilt table takes the old one's place */
-					was->cur_name = sq_strdup(a->name);
+					was->cur_name = xstrdup(a->name);
 					free(t->dropped_name);
 					t->dropped_name = NULL;
 					for (int k = 0; k < t->nren; k++)
@@ -284,7 +284,7 @@ sq_capture_after(sqlite3 *db, SqCapture *c, const char *stmt, char **err)
 			SqTouch    *was = touch_dropped(c, n->kind, n->name);
 
 			if (was)
-				was->cur_name = sq_strdup(n->name);
+				was->cur_name = xstrdup(n->name);
 			else
 				touch_new(c, n->kind, NULL, n->name);
 		}
@@ -333,45 +333,45 @@ capture_merge(SqCapture *c)
 }
 
 static void
-json_str(SqBuf *b, const char *s)
+json_str(StrBuf *b, const char *s)
 {
-	sqb_putc(b, '"');
+	sb_putc(b, '"');
 	for (const unsigned char *p = (const unsigned char *) s; *p; p++)
 	{
 		if (*p == '"' || *p == '\\')
 		{
-			sqb_putc(b, '\\');
-			sqb_putc(b, (char) *p);
+			sb_putc(b, '\\');
+			sb_putc(b, (char) *p);
 		}
 		else if (*p < 0x20)
-			sqb_printf(b, "\\u%04x", *p);
+			sb_printf(b, "\\u%04x", *p);
 		else
-			sqb_putc(b, (char) *p);
+			sb_putc(b, (char) *p);
 	}
-	sqb_putc(b, '"');
+	sb_putc(b, '"');
 }
 
 static char *
 renames_json(const SqTouch *t)
 {
-	SqBuf		b;
+	StrBuf		b;
 
 	if (t->nren == 0)
 		return NULL;
-	sqb_init(&b);
-	sqb_putc(&b, '[');
+	sb_init(&b);
+	sb_putc(&b, '[');
 	for (int i = 0; i < t->nren; i++)
 	{
 		if (i)
-			sqb_putc(&b, ',');
-		sqb_putc(&b, '[');
+			sb_putc(&b, ',');
+		sb_putc(&b, '[');
 		json_str(&b, t->ren_old[i]);
-		sqb_putc(&b, ',');
+		sb_putc(&b, ',');
 		json_str(&b, t->ren_new[i]);
-		sqb_putc(&b, ']');
+		sb_putc(&b, ']');
 	}
-	sqb_putc(&b, ']');
-	return sqb_steal(&b);
+	sb_putc(&b, ']');
+	return sb_steal(&b);
 }
 
 /* description of a definition that is no longer live */
@@ -482,7 +482,7 @@ sq_capture_write(sqlite3 *db, SqCapture *c, int64_t unit, char **err)
 	rc = sqlite3_prepare_v2(db, "DELETE FROM " SQ_IMAGES_TABLE " WHERE unit = ?1", -1, &del, NULL);
 	if (rc != SQLITE_OK)
 	{
-		*err = sq_strdup(sqlite3_errmsg(db));
+		*err = xstrdup(sqlite3_errmsg(db));
 		return rc;
 	}
 	sqlite3_bind_int64(del, 1, unit);
@@ -490,7 +490,7 @@ sq_capture_write(sqlite3 *db, SqCapture *c, int64_t unit, char **err)
 	sqlite3_finalize(del);
 	if (rc != SQLITE_DONE)
 	{
-		*err = sq_strdup(sqlite3_errmsg(db));
+		*err = xstrdup(sqlite3_errmsg(db));
 		return rc;
 	}
 	rc = sqlite3_prepare_v2(db,
@@ -502,7 +502,7 @@ sq_capture_write(sqlite3 *db, SqCapture *c, int64_t unit, char **err)
 							-1, &ins, NULL);
 	if (rc != SQLITE_OK)
 	{
-		*err = sq_strdup(sqlite3_errmsg(db));
+		*err = xstrdup(sqlite3_errmsg(db));
 		return rc;
 	}
 	for (int i = 0; i < c->ntouches; i++)
@@ -537,7 +537,7 @@ sq_capture_write(sqlite3 *db, SqCapture *c, int64_t unit, char **err)
 		free(ren);
 		if (rc != SQLITE_DONE)
 		{
-			*err = sq_strdup(sqlite3_errmsg(db));
+			*err = xstrdup(sqlite3_errmsg(db));
 			sqlite3_finalize(ins);
 			return rc;
 		}
@@ -583,9 +583,9 @@ read_object(sqlite3_stmt *st, int col, SqObject *o)
 	if (type == NULL)
 		return false;
 	o->kind = (SqKind) sq_kind_from_name(type);
-	o->name = sq_strdup((const char *) sqlite3_column_text(st, col + 1));
-	o->tbl_name = sq_strdup((const char *) sqlite3_column_text(st, col + 2));
-	o->sql = sq_strdup((const char *) sqlite3_column_text(st, col + 3));
+	o->name = xstrdup((const char *) sqlite3_column_text(st, col + 1));
+	o->tbl_name = xstrdup((const char *) sqlite3_column_text(st, col + 2));
+	o->sql = xstrdup((const char *) sqlite3_column_text(st, col + 3));
 	o->is_virtual = o->sql && sqlite3_strnicmp(o->sql, "CREATE VIRTUAL", 14) == 0;
 	return true;
 }
@@ -601,20 +601,20 @@ read_renames(sqlite3 *db, const char *json, SqImage *img, char **err)
 							"  FROM json_each(?1) ORDER BY key", -1, &st, NULL);
 	if (rc != SQLITE_OK)
 	{
-		*err = sq_strdup(sqlite3_errmsg(db));
+		*err = xstrdup(sqlite3_errmsg(db));
 		return rc;
 	}
 	sqlite3_bind_text(st, 1, json, -1, SQLITE_TRANSIENT);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 	{
-		img->ren_old = sq_realloc(img->ren_old, sizeof(char *) * (img->nren + 1));
-		img->ren_new = sq_realloc(img->ren_new, sizeof(char *) * (img->nren + 1));
-		img->ren_old[img->nren] = sq_strdup((const char *) sqlite3_column_text(st, 0));
-		img->ren_new[img->nren] = sq_strdup((const char *) sqlite3_column_text(st, 1));
+		img->ren_old = xrealloc(img->ren_old, sizeof(char *) * (img->nren + 1));
+		img->ren_new = xrealloc(img->ren_new, sizeof(char *) * (img->nren + 1));
+		img->ren_old[img->nren] = xstrdup((const char *) sqlite3_column_text(st, 0));
+		img->ren_new[img->nren] = xstrdup((const char *) sqlite3_column_text(st, 1));
 		img->nren++;
 	}
 	if (rc != SQLITE_DONE)
-		*err = sq_strdup(sqlite3_errmsg(db));
+		*err = xstrdup(sqlite3_errmsg(db));
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
@@ -634,7 +634,7 @@ sq_images_read(sqlite3 *db, int64_t unit, SqImage **out, int *n, char **err)
 							-1, &st, NULL);
 	if (rc != SQLITE_OK)
 	{
-		*err = sq_strdup(sqlite3_errmsg(db));
+		*err = xstrdup(sqlite3_errmsg(db));
 		return rc;
 	}
 	sqlite3_bind_int64(st, 1, unit);
@@ -643,7 +643,7 @@ sq_images_read(sqlite3 *db, int64_t unit, SqImage **out, int *n, char **err)
 		SqImage    *img;
 		const char *ren = (const char *) sqlite3_column_text(st, 8);
 
-		*out = sq_realloc(*out, sizeof(SqImage) * (*n + 1));
+		*out = xrealloc(*out, sizeof(SqImage) * (*n + 1));
 		img = &(*out)[(*n)++];
 		memset(img, 0, sizeof(*img));
 		img->unit = unit;
@@ -657,7 +657,7 @@ sq_images_read(sqlite3 *db, int64_t unit, SqImage **out, int *n, char **err)
 	if (rc != SQLITE_DONE && rc != SQLITE_OK)
 	{
 		if (*err == NULL)
-			*err = sq_strdup(sqlite3_errmsg(db));
+			*err = xstrdup(sqlite3_errmsg(db));
 		return rc;
 	}
 	return SQLITE_OK;

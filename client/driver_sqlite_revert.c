@@ -136,7 +136,7 @@ typedef struct RvCtx
 static void
 push_str(char ***arr, int *n, char *s)
 {
-	*arr = sq_realloc(*arr, sizeof(char *) * (*n + 1));
+	*arr = xrealloc(*arr, sizeof(char *) * (*n + 1));
 	(*arr)[(*n)++] = s;
 }
 
@@ -193,7 +193,7 @@ q(const char *name)
 static char *
 qual(const char *table, const char *column)
 {
-	return column ? sq_asprintf("\"%s\".\"%s\"", table, column) : sq_asprintf("\"%s\"", table);
+	return column ? xasprintf("\"%s\".\"%s\"", table, column) : xasprintf("\"%s\"", table);
 }
 
 /* ------------------------------------------------------------------------
@@ -222,7 +222,7 @@ lookup_tag(SqConn *c, const char *tag, char **version)
 	}
 	sqlite3_bind_text(st, 1, tag, -1, SQLITE_TRANSIENT);
 	if (sqlite3_step(st) == SQLITE_ROW)
-		*version = sq_strdup((const char *) sqlite3_column_text(st, 0));
+		*version = xstrdup((const char *) sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
 	return DRV_OK;
 }
@@ -251,18 +251,18 @@ version_units(SqConn *c, const char *version, int64_t **units, int *n, char **do
 	sqlite3_bind_text(st, 1, version, -1, SQLITE_TRANSIENT);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 	{
-		*units = sq_realloc(*units, sizeof(int64_t) * (*n + 1));
+		*units = xrealloc(*units, sizeof(int64_t) * (*n + 1));
 		(*units)[(*n)++] = sqlite3_column_int64(st, 0);
 		if (sqlite3_column_type(st, 1) != SQLITE_NULL)
 		{
 			free(*down);
-			*down = sq_strdup((const char *) sqlite3_column_text(st, 1));
+			*down = xstrdup((const char *) sqlite3_column_text(st, 1));
 		}
 		*data_stmts += sqlite3_column_int(st, 2);
 		if (sqlite3_column_type(st, 3) != SQLITE_NULL)
 		{
 			free(*data_kinds);
-			*data_kinds = sq_strdup((const char *) sqlite3_column_text(st, 3));
+			*data_kinds = xstrdup((const char *) sqlite3_column_text(st, 3));
 		}
 	}
 	sqlite3_finalize(st);
@@ -285,7 +285,7 @@ parse_down(SqConn *c, const char *json, RvSegment *s)
 		return DRV_ERROR;
 	sqlite3_bind_text(st, 1, json, -1, SQLITE_TRANSIENT);
 	while (sqlite3_step(st) == SQLITE_ROW)
-		push_str(&s->down, &s->ndown, sq_strdup((const char *) sqlite3_column_text(st, 0)));
+		push_str(&s->down, &s->ndown, xstrdup((const char *) sqlite3_column_text(st, 0)));
 	sqlite3_finalize(st);
 	return DRV_OK;
 }
@@ -320,7 +320,7 @@ build_segments(RvCtx *x, Revision *revs, int from, int to)
 		own = down != NULL && n > 0 && rv->applied == rv->total;
 		if (own || cur == NULL || cur->handwritten)
 		{
-			x->segs = sq_realloc(x->segs, sizeof(RvSegment) * (x->nsegs + 1));
+			x->segs = xrealloc(x->segs, sizeof(RvSegment) * (x->nsegs + 1));
 			cur = &x->segs[x->nsegs++];
 			memset(cur, 0, sizeof(*cur));
 			cur->handwritten = own;
@@ -331,25 +331,26 @@ build_segments(RvCtx *x, Revision *revs, int from, int to)
 				return DRV_ERROR;
 			}
 		}
-		push_str(&cur->versions, &cur->nversions, sq_strdup(rv->version));
+		push_str(&cur->versions, &cur->nversions, xstrdup(rv->version));
 		if (down && !own && n > 0)
-			seg_note(cur, sq_asprintf("version %s was only partly applied: its hand-written down "
+			seg_note(cur, xasprintf("version %s was only partly applied: its hand-written down "
 									  "statements are not used, the revert is computed",
 									  rv->version));
 		if (rv->type & REV_SET && n == 0)
-			seg_note(cur, sq_asprintf("version %s was marked applied by hand: nothing recorded "
+			seg_note(cur, xasprintf("version %s was marked applied by hand: nothing recorded "
 									  "to undo", rv->version));
 		else if (n == 0)
-			seg_note(cur, sq_asprintf("version %s changed nothing that was kept (it failed and "
+			seg_note(cur, xasprintf("version %s changed nothing that was kept (it failed and "
 									  "was rolled back, or had no statements)", rv->version));
 		if (ndata > 0 && !own)
-			seg_note(cur, sq_asprintf("version %s ran %d statement%s that changed rows or settings "
+			seg_note(cur, xasprintf("version %s ran %d statement%s that changed rows or settings "
 									  "(%s); the revert restores the schema, not those changes",
 									  rv->version, ndata, ndata == 1 ? "" : "s",
 									  kinds ? kinds : "data"));
 		free(kinds);
-		cur->units = sq_realloc(cur->units, sizeof(int64_t) * (cur->nunits + n + 1));
-		memcpy(cur->units + cur->nunits, units, sizeof(int64_t) * n);
+		cur->units = xrealloc(cur->units, sizeof(int64_t) * (cur->nunits + n + 1));
+		if (n > 0)
+			memcpy(cur->units + cur->nunits, units, sizeof(int64_t) * n);
 		cur->nunits += n;
 		free(units);
 		free(down);
@@ -358,7 +359,8 @@ build_segments(RvCtx *x, Revision *revs, int from, int to)
 			cur = NULL;
 	}
 	for (int i = 0; i < x->nsegs; i++)
-		qsort(x->segs[i].units, x->segs[i].nunits, sizeof(int64_t), unit_cmp);
+		if (x->segs[i].nunits > 1)
+			qsort(x->segs[i].units, x->segs[i].nunits, sizeof(int64_t), unit_cmp);
 	return DRV_OK;
 }
 
@@ -370,12 +372,12 @@ static int
 check_interleaving(RvCtx *x)
 {
 	int64_t		first = -1;
-	SqBuf		in;
+	StrBuf		in;
 	sqlite3_stmt *st;
 	int			rc;
 	SqConn	   *c = x->c;
 
-	sqb_init(&in);
+	sb_init(&in);
 	for (int i = 0; i < x->nsegs; i++)
 		for (int k = 0; k < x->segs[i].nunits; k++)
 		{
@@ -383,12 +385,15 @@ check_interleaving(RvCtx *x)
 
 			if (first < 0 || u < first)
 				first = u;
-			sqb_printf(&in, "%s%lld", in.len ? ", " : "", (long long) u);
+			sb_printf(&in, "%s%lld", in.len ? ", " : "", (long long) u);
 		}
 	if (first < 0)
-		return DRV_OK;
 	{
-		char	   *sql = sq_asprintf(
+		sb_free(&in);
+		return DRV_OK;
+	}
+	{
+		char	   *sql = xasprintf(
 									  "SELECT u.version, coalesce(a.after_name, a.before_name)"
 									  "  FROM " SQ_UNITS_TABLE " AS u JOIN " SQ_IMAGES_TABLE " AS a ON a.unit = u.id"
 									  " WHERE u.kind = 'apply' AND u.reverted_by IS NULL AND u.id > %lld"
@@ -405,7 +410,7 @@ check_interleaving(RvCtx *x)
 		rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
 		free(sql);
 	}
-	sqb_free(&in);
+	sb_free(&in);
 	if (rc != SQLITE_OK)
 	{
 		sq_log_sqlite_error(c, "reading the history", sqlite3_errmsg(c->db));
@@ -484,7 +489,7 @@ collect_objects(RvCtx *x, RvSegment *s)
 			return DRV_ERROR;
 		}
 		/* look every image up first: renames within a unit may swap names */
-		idx = sq_malloc(sizeof(int) * (n ? n : 1));
+		idx = xmalloc(sizeof(int) * (n ? n : 1));
 		for (int i = 0; i < n; i++)
 		{
 			RvObj	   *o = imgs[i].has_before ?
@@ -499,7 +504,7 @@ collect_objects(RvCtx *x, RvSegment *s)
 
 			if (idx[i] < 0)
 			{
-				s->objs = sq_realloc(s->objs, sizeof(RvObj) * (s->nobjs + 1));
+				s->objs = xrealloc(s->objs, sizeof(RvObj) * (s->nobjs + 1));
 				o = &s->objs[s->nobjs++];
 				memset(o, 0, sizeof(*o));
 				o->kind = img->kind;
@@ -511,7 +516,7 @@ collect_objects(RvCtx *x, RvSegment *s)
 			{
 				o = &s->objs[idx[i]];
 				if (img->has_before && !sq_sql_equal(o->expect.sql, img->before.sql))
-					seg_note(s, sq_asprintf("%s \"%s\" was changed outside the migrations between "
+					seg_note(s, xasprintf("%s \"%s\" was changed outside the migrations between "
 											"two reverted versions", sq_kind_name(o->kind),
 											img->before.name));
 				sq_object_free(&o->expect);
@@ -524,10 +529,10 @@ collect_objects(RvCtx *x, RvSegment *s)
 			}
 			for (int k = 0; k < img->nren; k++)
 			{
-				o->ren_old = sq_realloc(o->ren_old, sizeof(char *) * (o->nren + 1));
-				o->ren_new = sq_realloc(o->ren_new, sizeof(char *) * (o->nren + 1));
-				o->ren_old[o->nren] = sq_strdup(img->ren_old[k]);
-				o->ren_new[o->nren++] = sq_strdup(img->ren_new[k]);
+				o->ren_old = xrealloc(o->ren_old, sizeof(char *) * (o->nren + 1));
+				o->ren_new = xrealloc(o->ren_new, sizeof(char *) * (o->nren + 1));
+				o->ren_old[o->nren] = xstrdup(img->ren_old[k]);
+				o->ren_new[o->nren++] = xstrdup(img->ren_new[k]);
 			}
 		}
 		free(idx);
@@ -540,7 +545,8 @@ collect_objects(RvCtx *x, RvSegment *s)
 			obj_free(&s->objs[i]);
 			s->objs[i--] = s->objs[--s->nobjs];
 		}
-	qsort(s->objs, s->nobjs, sizeof(RvObj), obj_cmp);
+	if (s->nobjs > 1)
+		qsort(s->objs, s->nobjs, sizeof(RvObj), obj_cmp);
 	return DRV_OK;
 }
 
@@ -564,7 +570,7 @@ map_column(const RvObj *o, const char *target_col, const SqTable *live)
 static int *
 column_map(const RvObj *o, const SqTable *target, const SqTable *live)
 {
-	int		   *map = sq_malloc(sizeof(int) * (target->ncols ? target->ncols : 1));
+	int		   *map = xmalloc(sizeof(int) * (target->ncols ? target->ncols : 1));
 
 	for (int i = 0; i < target->ncols; i++)
 	{
@@ -606,14 +612,14 @@ describe_text(const char *table_sql, const char *index_sql, SqTable *out, char *
 		rc = sqlite3_prepare_v2(s, "SELECT name FROM sqlite_master WHERE type = 'table'"
 								" AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'", -1, &st, NULL);
 		if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-			name = sq_strdup((const char *) sqlite3_column_text(st, 0));
+			name = xstrdup((const char *) sqlite3_column_text(st, 0));
 		sqlite3_finalize(st);
 		if (name)
 			rc = sq_describe_table(s, name, out, err);
 		else
 		{
 			rc = SQLITE_ERROR;
-			*err = sq_strdup("the definition creates no table");
+			*err = xstrdup("the definition creates no table");
 		}
 	}
 	free(name);
@@ -638,7 +644,7 @@ add_check(RvSegment *s, RvCheckKind kind, char *sql, char *what, char *loss_key)
 			free(loss_key);
 			return;
 		}
-	s->checks = sq_realloc(s->checks, sizeof(RvCheck) * (s->nchecks + 1));
+	s->checks = xrealloc(s->checks, sizeof(RvCheck) * (s->nchecks + 1));
 	c = &s->checks[s->nchecks++];
 	c->kind = kind;
 	c->sql = sql;
@@ -654,30 +660,30 @@ add_check(RvSegment *s, RvCheckKind kind, char *sql, char *what, char *loss_key)
 static char *
 would_be(const RvObj *o, const SqTable *t, const SqTable *l, const int *map)
 {
-	SqBuf		b;
+	StrBuf		b;
 	bool		first = true;
 
-	sqb_init(&b);
-	sqb_puts(&b, "SELECT ");
+	sb_init(&b);
+	sb_puts(&b, "SELECT ");
 	for (int i = 0; i < t->ncols; i++)
 	{
 		if (t->cols[i].hidden >= 2)
 			continue;
 		if (!first)
-			sqb_puts(&b, ", ");
+			sb_puts(&b, ", ");
 		first = false;
 		if (map[i] >= 0)
 			sqb_ident(&b, l->cols[map[i]].name);
 		else if (t->cols[i].dflt)
-			sqb_printf(&b, "(%s)", t->cols[i].dflt);
+			sb_printf(&b, "(%s)", t->cols[i].dflt);
 		else
-			sqb_puts(&b, "NULL");
-		sqb_puts(&b, " AS ");
+			sb_puts(&b, "NULL");
+		sb_puts(&b, " AS ");
 		sqb_ident(&b, t->cols[i].name);
 	}
-	sqb_puts(&b, " FROM ");
+	sb_puts(&b, " FROM ");
 	sqb_ident(&b, o->live->name);
-	return sqb_steal(&b);
+	return sb_steal(&b);
 }
 
 static bool
@@ -716,49 +722,49 @@ static void
 unique_check(RvSegment *s, const RvObj *o, const SqKey *k, const char *rows_sql,
 			 const char *tname, const char *where)
 {
-	SqBuf		sql,
+	StrBuf		sql,
 				what;
 
 	for (int i = 0; i < k->ncols; i++)
 		if (k->cols[i] == NULL)
 		{
-			seg_note(s, sq_asprintf("the expression key %s of table \"%s\" is checked by SQLite "
+			seg_note(s, xasprintf("the expression key %s of table \"%s\" is checked by SQLite "
 									"when it is created", k->name, tname));
 			return;
 		}
-	sqb_init(&sql);
-	sqb_init(&what);
-	sqb_printf(&sql, "SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM (%s) WHERE ",
+	sb_init(&sql);
+	sb_init(&what);
+	sb_printf(&sql, "SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM (%s) WHERE ",
 			   rows_sql);
 	for (int i = 0; i < k->ncols; i++)
 	{
 		if (i)
-			sqb_puts(&sql, " AND ");
+			sb_puts(&sql, " AND ");
 		sqb_ident(&sql, k->cols[i]);
-		sqb_puts(&sql, " IS NOT NULL");
+		sb_puts(&sql, " IS NOT NULL");
 	}
 	if (where)
-		sqb_printf(&sql, " AND (%s)", where);
-	sqb_puts(&sql, " GROUP BY ");
-	sqb_puts(&what, k->origin == 'p' ? "PRIMARY KEY (" : "UNIQUE (");
+		sb_printf(&sql, " AND (%s)", where);
+	sb_puts(&sql, " GROUP BY ");
+	sb_puts(&what, k->origin == 'p' ? "PRIMARY KEY (" : "UNIQUE (");
 	for (int i = 0; i < k->ncols; i++)
 	{
 		if (i)
 		{
-			sqb_puts(&sql, ", ");
-			sqb_puts(&what, ", ");
+			sb_puts(&sql, ", ");
+			sb_puts(&what, ", ");
 		}
 		sqb_ident(&sql, k->cols[i]);
-		sqb_puts(&what, k->cols[i]);
+		sb_puts(&what, k->cols[i]);
 		if (k->colls[i] && sqlite3_stricmp(k->colls[i], "BINARY") != 0)
-			sqb_printf(&sql, " COLLATE %s", k->colls[i]);
+			sb_printf(&sql, " COLLATE %s", k->colls[i]);
 	}
-	sqb_puts(&sql, " HAVING count(*) > 1)");
+	sb_puts(&sql, " HAVING count(*) > 1)");
 	if (k->origin == 'c')
-		sqb_printf(&what, ") of index \"%s\" on \"%s\"", k->name, tname);
+		sb_printf(&what, ") of index \"%s\" on \"%s\"", k->name, tname);
 	else
-		sqb_printf(&what, ") of table \"%s\"", tname);
-	add_check(s, CK_UNIQUE, sqb_steal(&sql), sqb_steal(&what), NULL);
+		sb_printf(&what, ") of table \"%s\"", tname);
+	add_check(s, CK_UNIQUE, sb_steal(&sql), sb_steal(&what), NULL);
 	(void) o;
 }
 
@@ -797,12 +803,12 @@ dropped_column_check(RvSegment *s, const char *table, const SqColumn *col)
 	const char *qt = q(table),
 			   *qc = q(col->name);
 	char	   *sql = constant_default(col->dflt) ?
-		sq_asprintf("SELECT count(*) FROM %s WHERE %s IS NOT NULL AND %s IS NOT (%s)",
+		xasprintf("SELECT count(*) FROM %s WHERE %s IS NOT NULL AND %s IS NOT (%s)",
 					qt, qc, qc, col->dflt) :
-		sq_asprintf("SELECT count(*) FROM %s WHERE %s IS NOT NULL", qt, qc);
+		xasprintf("SELECT count(*) FROM %s WHERE %s IS NOT NULL", qt, qc);
 
 	add_check(s, CK_NO_VALUES, sql, qual(table, col->name),
-			  sq_asprintf("%s.%s", table, col->name));
+			  xasprintf("%s.%s", table, col->name));
 }
 
 /* checks for a table that stays (possibly renamed, altered or rebuilt) */
@@ -829,7 +835,7 @@ table_checks(RvSegment *s, const RvObj *o, const SqTable *t, const SqTable *l,
 	}
 	for (int i = 0; i < t->ncols; i++)
 		if (map[i] < 0 && t->cols[i].hidden < 2)
-			seg_note(s, sq_asprintf("column \"%s\".\"%s\" comes back without its old values "
+			seg_note(s, xasprintf("column \"%s\".\"%s\" comes back without its old values "
 									"(it gets %s)", tn, t->cols[i].name,
 									t->cols[i].dflt ? "its default" : "NULL"));
 	/* NOT NULL */
@@ -841,11 +847,11 @@ table_checks(RvSegment *s, const RvObj *o, const SqTable *t, const SqTable *l,
 			continue;
 		if (map[i] >= 0 && !l->cols[map[i]].notnull)
 			add_check(s, CK_NOT_NULL,
-					  sq_asprintf("SELECT count(*) FROM %s WHERE %s IS NULL", q(ln),
+					  xasprintf("SELECT count(*) FROM %s WHERE %s IS NULL", q(ln),
 								  q(l->cols[map[i]].name)),
 					  qual(tn, tc->name), NULL);
 		else if (map[i] < 0 && tc->dflt == NULL)
-			add_check(s, CK_NOT_NULL_NEW, sq_asprintf("SELECT count(*) FROM %s", q(ln)),
+			add_check(s, CK_NOT_NULL_NEW, xasprintf("SELECT count(*) FROM %s", q(ln)),
 					  qual(tn, tc->name), NULL);
 	}
 	/* keys of the table itself */
@@ -870,13 +876,13 @@ table_checks(RvSegment *s, const RvObj *o, const SqTable *t, const SqTable *l,
 			continue;
 		if (has_generated(t))
 		{
-			seg_note(s, sq_asprintf("CHECK (%s) of table \"%s\" is enforced by SQLite when the "
+			seg_note(s, xasprintf("CHECK (%s) of table \"%s\" is enforced by SQLite when the "
 									"rows are copied", tt.checks[i], tn));
 			continue;
 		}
 		add_check(s, CK_CHECK,
-				  sq_asprintf("SELECT count(*) FROM (%s) WHERE NOT (%s)", rows, tt.checks[i]),
-				  sq_asprintf("CHECK (%s) of table \"%s\"", tt.checks[i], tn), NULL);
+				  xasprintf("SELECT count(*) FROM (%s) WHERE NOT (%s)", rows, tt.checks[i]),
+				  xasprintf("CHECK (%s) of table \"%s\"", tt.checks[i], tn), NULL);
 	}
 	sq_table_text_free(&tt);
 	sq_table_text_free(&lt);
@@ -898,7 +904,7 @@ parent_rows(RvCtx *x, RvSegment *s, const char *parent, const SqSchema *live)
 		if (p->kind != SQ_TABLE || !p->has_target || !sq_name_eq(p->target.name, parent))
 			continue;
 		if (p->live == NULL || p->live->kind != SQ_TABLE)
-			return sq_strdup("");	/* re-created: empty */
+			return xstrdup("");	/* re-created: empty */
 		if (describe_text(p->target.sql, NULL, &t, &err) != SQLITE_OK)
 		{
 			free(err);
@@ -921,7 +927,7 @@ parent_rows(RvCtx *x, RvSegment *s, const char *parent, const SqSchema *live)
 
 		if (o == NULL || o->kind != SQ_TABLE)
 			return NULL;
-		return sq_asprintf("SELECT * FROM %s", q(o->name));
+		return xasprintf("SELECT * FROM %s", q(o->name));
 	}
 }
 
@@ -953,7 +959,7 @@ fk_checks(RvCtx *x, RvSegment *s, const RvObj *o, const SqTable *t, const SqTabl
 		const SqForeignKey *fk = &t->fks[f];
 		bool		have = false;
 		char	   *prows;
-		SqBuf		sql,
+		StrBuf		sql,
 					what;
 		SqTable		pt;
 		char	   *err = NULL;
@@ -997,20 +1003,20 @@ fk_checks(RvCtx *x, RvSegment *s, const RvObj *o, const SqTable *t, const SqTabl
 				free(err);
 				break;
 			}
-		sqb_init(&sql);
-		sqb_init(&what);
-		sqb_printf(&sql, "SELECT count(*) FROM (%s) AS c WHERE ", rows);
+		sb_init(&sql);
+		sb_init(&what);
+		sb_printf(&sql, "SELECT count(*) FROM (%s) AS c WHERE ", rows);
 		for (int i = 0; i < fk->ncols; i++)
 		{
-			sqb_puts(&sql, "c.");
+			sb_puts(&sql, "c.");
 			sqb_ident(&sql, fk->from[i]);
-			sqb_puts(&sql, " IS NOT NULL AND ");
+			sb_puts(&sql, " IS NOT NULL AND ");
 		}
 		if (prows[0] == '\0')
-			sqb_puts(&sql, "1");
+			sb_puts(&sql, "1");
 		else
 		{
-			sqb_printf(&sql, "NOT EXISTS (SELECT 1 FROM (%s) AS p WHERE ", prows);
+			sb_printf(&sql, "NOT EXISTS (SELECT 1 FROM (%s) AS p WHERE ", prows);
 			for (int i = 0; i < fk->ncols; i++)
 			{
 				const char *to = fk->to[i];
@@ -1020,19 +1026,19 @@ fk_checks(RvCtx *x, RvSegment *s, const RvObj *o, const SqTable *t, const SqTabl
 						if (pt.cols[k].pk == i + 1)
 							to = pt.cols[k].name;
 				if (i)
-					sqb_puts(&sql, " AND ");
-				sqb_puts(&sql, "p.");
+					sb_puts(&sql, " AND ");
+				sb_puts(&sql, "p.");
 				sqb_ident(&sql, to ? to : "rowid");
-				sqb_puts(&sql, " = c.");
+				sb_puts(&sql, " = c.");
 				sqb_ident(&sql, fk->from[i]);
 			}
-			sqb_putc(&sql, ')');
+			sb_putc(&sql, ')');
 		}
-		sqb_puts(&what, "FOREIGN KEY (");
+		sb_puts(&what, "FOREIGN KEY (");
 		for (int i = 0; i < fk->ncols; i++)
-			sqb_printf(&what, "%s%s", i ? ", " : "", fk->from[i]);
-		sqb_printf(&what, ") REFERENCES %s of table \"%s\"", fk->parent, o->target.name);
-		add_check(s, CK_FK, sqb_steal(&sql), sqb_steal(&what), NULL);
+			sb_printf(&what, "%s%s", i ? ", " : "", fk->from[i]);
+		sb_printf(&what, ") REFERENCES %s of table \"%s\"", fk->parent, o->target.name);
+		add_check(s, CK_FK, sb_steal(&sql), sb_steal(&what), NULL);
 		if (pt_ok)
 			sq_table_free(&pt);
 		free(prows);
@@ -1137,8 +1143,8 @@ step(RvCtx *x, RvSegment *s, char *sql)
 
 	if (sq_exec(x->S, sql, &err) != SQLITE_OK)
 	{
-		plan_fail(x, sq_asprintf("cannot plan the revert of version %s: %s", s->versions[0], err),
-				  sq_asprintf("The statement that fails on the recorded schema is: %s", sql),
+		plan_fail(x, xasprintf("cannot plan the revert of version %s: %s", s->versions[0], err),
+				  xasprintf("The statement that fails on the recorded schema is: %s", sql),
 				  NULL);
 		free(err);
 		free(sql);
@@ -1153,8 +1159,8 @@ free_name(RvCtx *x, const char *base)
 {
 	for (int i = 0;; i++)
 	{
-		char	   *n = i ? sq_asprintf("%s%s_%d", SQ_TEMP_PREFIX, base, i) :
-			sq_asprintf("%s%s", SQ_TEMP_PREFIX, base);
+		char	   *n = i ? xasprintf("%s%s_%d", SQ_TEMP_PREFIX, base, i) :
+			xasprintf("%s%s", SQ_TEMP_PREFIX, base);
 		int64_t		k = 0;
 		char	   *lit = sqlite3_mprintf("SELECT count(*) FROM sqlite_master WHERE name = %Q COLLATE NOCASE", n);
 
@@ -1207,7 +1213,7 @@ rebuild_table(RvCtx *x, RvSegment *s, const RvObj *o, const SqTable *t, const Sq
 {
 	const char *name = o->target.name;
 	char	   *old = free_name(x, name);
-	SqBuf		ins,
+	StrBuf		ins,
 				sel;
 	bool		any = false;
 	bool		rowid = !t->without_rowid && !l->without_rowid && !is_integer_pk_alias(t);
@@ -1217,7 +1223,7 @@ rebuild_table(RvCtx *x, RvSegment *s, const RvObj *o, const SqTable *t, const Sq
 	/* dependents the table drop takes along; managed ones are handled by the caller */
 	if (sq_schema_read(x->S, &cur, &err) != SQLITE_OK)
 	{
-		plan_fail(x, sq_asprintf("cannot plan the revert: %s", err), NULL, NULL);
+		plan_fail(x, xasprintf("cannot plan the revert: %s", err), NULL, NULL);
 		free(err);
 		free(old);
 		return false;
@@ -1229,19 +1235,19 @@ rebuild_table(RvCtx *x, RvSegment *s, const RvObj *o, const SqTable *t, const Sq
 		if ((d->kind == SQ_INDEX || d->kind == SQ_TRIGGER) && sq_name_eq(d->tbl_name, name) &&
 			obj_by_expect(s, d->kind, d->name) == NULL)
 		{
-			again->items = sq_realloc(again->items, sizeof(SqObject) * (again->n + 1));
+			again->items = xrealloc(again->items, sizeof(SqObject) * (again->n + 1));
 			sq_object_copy(d, &again->items[again->n++]);
 		}
 	}
 	sq_schema_free(&cur);
 
-	sqb_init(&ins);
-	sqb_init(&sel);
-	sqb_printf(&ins, "INSERT INTO %s (", q(name));
+	sb_init(&ins);
+	sb_init(&sel);
+	sb_printf(&ins, "INSERT INTO %s (", q(name));
 	if (rowid)
 	{
-		sqb_puts(&ins, "rowid");
-		sqb_puts(&sel, "rowid");
+		sb_puts(&ins, "rowid");
+		sb_puts(&sel, "rowid");
 		any = true;
 	}
 	for (int i = 0; i < t->ncols; i++)
@@ -1250,26 +1256,26 @@ rebuild_table(RvCtx *x, RvSegment *s, const RvObj *o, const SqTable *t, const Sq
 			continue;
 		if (any)
 		{
-			sqb_puts(&ins, ", ");
-			sqb_puts(&sel, ", ");
+			sb_puts(&ins, ", ");
+			sb_puts(&sel, ", ");
 		}
 		sqb_ident(&ins, t->cols[i].name);
 		sqb_ident(&sel, l->cols[map[i]].name);
 		any = true;
 	}
-	sqb_printf(&ins, ") SELECT %s FROM %s", sel.data, q(old));
-	sqb_free(&sel);
+	sb_printf(&ins, ") SELECT %s FROM %s", sel.data, q(old));
+	sb_free(&sel);
 
-	if (!step(x, s, sq_strdup("PRAGMA legacy_alter_table = ON")) ||
-		!step(x, s, sq_asprintf("ALTER TABLE %s RENAME TO %s", q(name), q(old))) ||
-		!step(x, s, sq_strdup(o->target.sql)) ||
-		(any && !step(x, s, sqb_steal(&ins))))
+	if (!step(x, s, xstrdup("PRAGMA legacy_alter_table = ON")) ||
+		!step(x, s, xasprintf("ALTER TABLE %s RENAME TO %s", q(name), q(old))) ||
+		!step(x, s, xstrdup(o->target.sql)) ||
+		(any && !step(x, s, sb_steal(&ins))))
 	{
-		sqb_free(&ins);
+		sb_free(&ins);
 		free(old);
 		return false;
 	}
-	sqb_free(&ins);
+	sb_free(&ins);
 	if (has_word(o->target.sql, "autoincrement"))
 	{
 		char	   *a = sqlite3_mprintf("UPDATE sqlite_sequence SET seq = (SELECT max(seq) FROM sqlite_sequence"
@@ -1278,7 +1284,7 @@ rebuild_table(RvCtx *x, RvSegment *s, const RvObj *o, const SqTable *t, const Sq
 										" FROM sqlite_sequence WHERE name = %Q AND NOT EXISTS"
 										" (SELECT 1 FROM sqlite_sequence WHERE name = %Q)",
 										name, old, name);
-		bool		ok = step(x, s, sq_strdup(a)) && step(x, s, sq_strdup(b));
+		bool		ok = step(x, s, xstrdup(a)) && step(x, s, xstrdup(b));
 
 		sqlite3_free(a);
 		sqlite3_free(b);
@@ -1288,8 +1294,8 @@ rebuild_table(RvCtx *x, RvSegment *s, const RvObj *o, const SqTable *t, const Sq
 			return false;
 		}
 	}
-	if (!step(x, s, sq_asprintf("DROP TABLE %s", q(old))) ||
-		!step(x, s, sq_strdup("PRAGMA legacy_alter_table = OFF")))
+	if (!step(x, s, xasprintf("DROP TABLE %s", q(old))) ||
+		!step(x, s, xstrdup("PRAGMA legacy_alter_table = OFF")))
 	{
 		free(old);
 		return false;
@@ -1342,7 +1348,7 @@ alter_table(RvCtx *x, RvSegment *s, const RvObj *o, const SqTable *t, const SqTa
 		for (int i = 0; i < t->ncols; i++)
 			kept |= map[i] == j;
 		if (!kept)
-			ok = step(x, s, sq_asprintf("ALTER TABLE %s DROP COLUMN %s", q(name),
+			ok = step(x, s, xasprintf("ALTER TABLE %s DROP COLUMN %s", q(name),
 										q(l->cols[j].name)));
 	}
 	/* renames, through temporary names when they collide */
@@ -1357,14 +1363,14 @@ alter_table(RvCtx *x, RvSegment *s, const RvObj *o, const SqTable *t, const SqTa
 			clash |= j != map[i] && sq_name_eq(l->cols[j].name, t->cols[i].name);
 		if (clash)
 		{
-			char	   *tmp = sq_asprintf("%s%d", SQ_TEMP_PREFIX, ntmp);
+			char	   *tmp = xasprintf("%s%d", SQ_TEMP_PREFIX, ntmp);
 
-			ok = step(x, s, sq_asprintf("ALTER TABLE %s RENAME COLUMN %s TO %s", q(name),
+			ok = step(x, s, xasprintf("ALTER TABLE %s RENAME COLUMN %s TO %s", q(name),
 										q(from), q(tmp)));
 			push_str(&tmp_from, &ntmp, tmp);
 		}
 		else
-			ok = step(x, s, sq_asprintf("ALTER TABLE %s RENAME COLUMN %s TO %s", q(name),
+			ok = step(x, s, xasprintf("ALTER TABLE %s RENAME COLUMN %s TO %s", q(name),
 										q(from), q(t->cols[i].name)));
 	}
 	for (int i = 0, k = 0; ok && i < t->ncols; i++)
@@ -1377,7 +1383,7 @@ alter_table(RvCtx *x, RvSegment *s, const RvObj *o, const SqTable *t, const SqTa
 		for (int j = 0; j < l->ncols; j++)
 			clash |= j != map[i] && sq_name_eq(l->cols[j].name, t->cols[i].name);
 		if (clash)
-			ok = step(x, s, sq_asprintf("ALTER TABLE %s RENAME COLUMN %s TO %s", q(name),
+			ok = step(x, s, xasprintf("ALTER TABLE %s RENAME COLUMN %s TO %s", q(name),
 										q(tmp_from[k++]), q(t->cols[i].name)));
 	}
 	/* additions, with their definitions as the target text has them */
@@ -1391,7 +1397,7 @@ alter_table(RvCtx *x, RvSegment *s, const RvObj *o, const SqTable *t, const SqTa
 			if (sq_name_eq(tt.cols[k].name, t->cols[i].name))
 				def = tt.cols[k].text;
 		ok = def != NULL &&
-			step(x, s, sq_asprintf("ALTER TABLE %s ADD COLUMN %s", q(name), def));
+			step(x, s, xasprintf("ALTER TABLE %s ADD COLUMN %s", q(name), def));
 	}
 	free_strs(tmp_from, ntmp);
 	sq_table_text_free(&tt);
@@ -1402,7 +1408,7 @@ alter_table(RvCtx *x, RvSegment *s, const RvObj *o, const SqTable *t, const SqTa
 
 		if (sqlite3_prepare_v2(x->S, lit, -1, &st, NULL) == SQLITE_OK &&
 			sqlite3_step(st) == SQLITE_ROW)
-			now = sq_strdup((const char *) sqlite3_column_text(st, 0));
+			now = xstrdup((const char *) sqlite3_column_text(st, 0));
 		sqlite3_finalize(st);
 		sqlite3_free(lit);
 		ok = now && sq_sql_equal(now, o->target.sql);
@@ -1462,18 +1468,18 @@ plan_renames(RvCtx *x, RvSegment *s)
 		{
 			char	   *t = free_name(x, o->target.name);
 
-			if (!step(x, s, sq_asprintf("ALTER TABLE %s RENAME TO %s", q(o->live->name), q(t))))
+			if (!step(x, s, xasprintf("ALTER TABLE %s RENAME TO %s", q(o->live->name), q(t))))
 			{
 				free(t);
 				sq_schema_free(&tmp);
 				return false;
 			}
-			x->pending_from = sq_realloc(x->pending_from, sizeof(char *) * (x->npending + 1));
-			x->pending_to = sq_realloc(x->pending_to, sizeof(char *) * (x->npending + 1));
+			x->pending_from = xrealloc(x->pending_from, sizeof(char *) * (x->npending + 1));
+			x->pending_to = xrealloc(x->pending_to, sizeof(char *) * (x->npending + 1));
 			x->pending_from[x->npending] = t;
-			x->pending_to[x->npending++] = sq_strdup(o->target.name);
+			x->pending_to[x->npending++] = xstrdup(o->target.name);
 		}
-		else if (!step(x, s, sq_asprintf("ALTER TABLE %s RENAME TO %s", q(o->live->name),
+		else if (!step(x, s, xasprintf("ALTER TABLE %s RENAME TO %s", q(o->live->name),
 										 q(o->target.name))))
 		{
 			sq_schema_free(&tmp);
@@ -1503,15 +1509,15 @@ plan_tables(RvCtx *x, RvSegment *s, SqSchema *again)
 
 			if ((d->kind == SQ_INDEX || d->kind == SQ_TRIGGER) &&
 				sq_name_eq(d->tbl_name, o->live->name) && obj_by_expect(s, d->kind, d->name) == NULL)
-				seg_note(s, sq_asprintf("%s \"%s\" (not created by a migration) goes with table \"%s\"",
+				seg_note(s, xasprintf("%s \"%s\" (not created by a migration) goes with table \"%s\"",
 										sq_kind_name(d->kind), d->name, o->live->name));
 		}
-		if (!step(x, s, sq_asprintf("DROP TABLE %s", q(o->live->name))))
+		if (!step(x, s, xasprintf("DROP TABLE %s", q(o->live->name))))
 			return false;
 	}
 	/* renames that had to wait for the drops above */
 	for (int i = 0; i < x->npending; i++)
-		if (!step(x, s, sq_asprintf("ALTER TABLE %s RENAME TO %s", q(x->pending_from[i]),
+		if (!step(x, s, xasprintf("ALTER TABLE %s RENAME TO %s", q(x->pending_from[i]),
 									q(x->pending_to[i]))))
 			return false;
 	free_strs(x->pending_from, x->npending);
@@ -1535,7 +1541,7 @@ plan_tables(RvCtx *x, RvSegment *s, SqSchema *again)
 		now = rehearsal_find(x, &tmp, SQ_TABLE, o->target.name);
 		if (now == NULL)
 		{
-			plan_fail(x, sq_asprintf("cannot plan the revert: table \"%s\" is missing after the renames",
+			plan_fail(x, xasprintf("cannot plan the revert: table \"%s\" is missing after the renames",
 									 o->target.name), NULL, NULL);
 			return false;
 		}
@@ -1543,14 +1549,14 @@ plan_tables(RvCtx *x, RvSegment *s, SqSchema *again)
 			continue;
 		if (describe_text(o->target.sql, NULL, &t, &err) != SQLITE_OK)
 		{
-			plan_fail(x, sq_asprintf("cannot plan the revert: the recorded definition of table "
+			plan_fail(x, xasprintf("cannot plan the revert: the recorded definition of table "
 									 "\"%s\" does not load: %s", o->target.name, err), NULL, NULL);
 			free(err);
 			return false;
 		}
 		if (sq_describe_table(x->S, o->target.name, &l, &err) != SQLITE_OK)
 		{
-			plan_fail(x, sq_asprintf("cannot plan the revert: %s", err), NULL, NULL);
+			plan_fail(x, xasprintf("cannot plan the revert: %s", err), NULL, NULL);
 			free(err);
 			sq_table_free(&t);
 			return false;
@@ -1573,9 +1579,9 @@ plan_tables(RvCtx *x, RvSegment *s, SqSchema *again)
 			continue;
 		if (o->target.is_virtual)
 			continue;
-		if (!step(x, s, sq_strdup(o->target.sql)))
+		if (!step(x, s, xstrdup(o->target.sql)))
 			return false;
-		seg_note(s, sq_asprintf("table \"%s\" comes back empty: its rows were not kept",
+		seg_note(s, xasprintf("table \"%s\" comes back empty: its rows were not kept",
 								o->target.name));
 	}
 	sq_schema_free(&tmp);
@@ -1626,7 +1632,7 @@ plan_drops(RvCtx *x, RvSegment *s, SqSchema *again)
 
 	if (sq_schema_read(x->S, &cur, &err) != SQLITE_OK)
 	{
-		plan_fail(x, sq_asprintf("cannot plan the revert: %s", err), NULL, NULL);
+		plan_fail(x, xasprintf("cannot plan the revert: %s", err), NULL, NULL);
 		free(err);
 		return false;
 	}
@@ -1669,7 +1675,7 @@ plan_drops(RvCtx *x, RvSegment *s, SqSchema *again)
 			o = obj_by_expect(s, d->kind, d->name);
 			if (o == NULL || !o->has_target)
 			{
-				again->items = sq_realloc(again->items, sizeof(SqObject) * (again->n + 1));
+				again->items = xrealloc(again->items, sizeof(SqObject) * (again->n + 1));
 				sq_object_copy(d, &again->items[again->n++]);
 			}
 		}
@@ -1678,7 +1684,7 @@ plan_drops(RvCtx *x, RvSegment *s, SqSchema *again)
 	for (int k = 0; k < 3 && ok; k++)
 		for (int i = 0; i < cur.n && ok; i++)
 			if (drop[i] && cur.items[i].kind == drop_order[k])
-				ok = step(x, s, sq_asprintf("DROP %s %s", k == 0 ? "TRIGGER" : k == 1 ? "VIEW" : "INDEX",
+				ok = step(x, s, xasprintf("DROP %s %s", k == 0 ? "TRIGGER" : k == 1 ? "VIEW" : "INDEX",
 											q(cur.items[i].name)));
 	free(drop);
 	sq_schema_free(&cur);
@@ -1707,7 +1713,7 @@ plan_computed(RvCtx *x, RvSegment *s)
 	/* indexes, views and triggers as recorded, then unmanaged ones rebuilds took along */
 	if (sq_schema_read(x->S, &now, &err) != SQLITE_OK)
 	{
-		plan_fail(x, sq_asprintf("cannot plan the revert: %s", err), NULL, NULL);
+		plan_fail(x, xasprintf("cannot plan the revert: %s", err), NULL, NULL);
 		free(err);
 		sq_schema_free(&again);
 		return false;
@@ -1724,9 +1730,9 @@ plan_computed(RvCtx *x, RvSegment *s)
 			have = sq_schema_find(&now, o->target.kind, o->target.name);
 			if (have && have->kind == o->target.kind && sq_sql_equal(have->sql, o->target.sql))
 				continue;
-			if (have && !step(x, s, sq_asprintf("DROP %s %s", sq_kind_name(have->kind), q(have->name))))
+			if (have && !step(x, s, xasprintf("DROP %s %s", sq_kind_name(have->kind), q(have->name))))
 				goto fail;
-			if (!step(x, s, sq_strdup(o->target.sql)))
+			if (!step(x, s, xstrdup(o->target.sql)))
 				goto fail;
 		}
 		for (int i = 0; i < again.n; i++)
@@ -1735,15 +1741,15 @@ plan_computed(RvCtx *x, RvSegment *s)
 
 			if (a->kind != create_order[d])
 				continue;
-			if (!step(x, s, sq_strdup(a->sql)))
+			if (!step(x, s, xstrdup(a->sql)))
 			{
 				free(x->error_hint);
-				x->error_hint = sq_asprintf("%s \"%s\" was not created by a migration; the revert "
+				x->error_hint = xasprintf("%s \"%s\" was not created by a migration; the revert "
 											"has to re-create it and cannot put it back as it is.",
 											sq_kind_name(a->kind), a->name);
 				goto fail;
 			}
-			seg_note(s, sq_asprintf("%s \"%s\" (not created by a migration) is re-created as it was",
+			seg_note(s, xasprintf("%s \"%s\" (not created by a migration) is re-created as it was",
 									sq_kind_name(a->kind), a->name));
 		}
 	}
@@ -1766,15 +1772,15 @@ plan_handwritten(RvCtx *x, RvSegment *s)
 
 		if (sq_exec(x->S, s->down[i], &err) != SQLITE_OK)
 		{
-			plan_fail(x, sq_asprintf("the hand-written down statements of version %s fail on the "
+			plan_fail(x, xasprintf("the hand-written down statements of version %s fail on the "
 									 "recorded schema: %s", s->versions[0], err),
-					  sq_asprintf("The failing statement is: %s", s->down[i]),
-					  sq_strdup("Fix the down section of the migration file, or remove it to let "
+					  xasprintf("The failing statement is: %s", s->down[i]),
+					  xstrdup("Fix the down section of the migration file, or remove it to let "
 								"migrate compute the revert."));
 			free(err);
 			return false;
 		}
-		push_str(&s->steps, &s->nsteps, sq_strdup(s->down[i]));
+		push_str(&s->steps, &s->nsteps, xstrdup(s->down[i]));
 	}
 	return true;
 }
@@ -1793,10 +1799,10 @@ plan_matches_target(RvCtx *x, RvSegment *s)
 		{
 			have = sq_schema_find(&s->predicted, o->target.kind, o->target.name);
 			if (have == NULL || have->kind != o->target.kind)
-				why = sq_asprintf("%s \"%s\" would be missing", sq_kind_name(o->target.kind),
+				why = xasprintf("%s \"%s\" would be missing", sq_kind_name(o->target.kind),
 								  o->target.name);
 			else if (!sq_sql_equal(have->sql, o->target.sql))
-				why = sq_asprintf("%s \"%s\" would be\n  %s\ninstead of\n  %s",
+				why = xasprintf("%s \"%s\" would be\n  %s\ninstead of\n  %s",
 								  sq_kind_name(o->target.kind), o->target.name, have->sql,
 								  o->target.sql);
 		}
@@ -1810,18 +1816,18 @@ plan_matches_target(RvCtx *x, RvSegment *s)
 					sq_same_namespace(s->objs[k].target.kind, have->kind) &&
 					sq_name_eq(s->objs[k].target.name, have->name);
 			if (have && !taken && have->kind == o->live->kind)
-				why = sq_asprintf("%s \"%s\" would still exist", sq_kind_name(o->live->kind),
+				why = xasprintf("%s \"%s\" would still exist", sq_kind_name(o->live->kind),
 								  o->live->name);
 		}
 		if (why)
 		{
-			plan_fail(x, sq_asprintf(s->handwritten ?
+			plan_fail(x, xasprintf(s->handwritten ?
 									 "the hand-written down statements of version %s do not restore the recorded state" :
 									 "cannot plan the revert of version %s: the plan does not reach the recorded state",
 									 s->versions[0]),
-					  sq_asprintf("After the statements, %s.", why),
+					  xasprintf("After the statements, %s.", why),
 					  s->handwritten ?
-					  sq_strdup("Fix the down section of the migration file, or remove it to let "
+					  xstrdup("Fix the down section of the migration file, or remove it to let "
 								"migrate compute the revert.") : NULL);
 			free(why);
 			return false;
@@ -1834,19 +1840,19 @@ static bool
 plan_segment(RvCtx *x, RvSegment *s)
 {
 	char	   *err = NULL;
-	SqBuf		drift;
+	StrBuf		drift;
 	int			ndrift = 0;
 
 	if (collect_objects(x, s) != DRV_OK)
 		return false;
 	if (sq_schema_read(x->S, &s->start, &err) != SQLITE_OK)
 	{
-		plan_fail(x, sq_asprintf("cannot plan the revert: %s", err), NULL, NULL);
+		plan_fail(x, xasprintf("cannot plan the revert: %s", err), NULL, NULL);
 		free(err);
 		return false;
 	}
 	/* where each object is now; what changed outside the migrations */
-	sqb_init(&drift);
+	sb_init(&drift);
 	for (int i = 0; i < s->nobjs; i++)
 	{
 		RvObj	   *o = &s->objs[i];
@@ -1855,36 +1861,36 @@ plan_segment(RvCtx *x, RvSegment *s)
 		if (o->live && o->live->kind != o->expect.kind)
 			o->live = NULL;
 		if (o->has_expect && o->live == NULL)
-			sqb_printf(&drift, "\n%s \"%s\" was dropped outside the migrations.",
+			sb_printf(&drift, "\n%s \"%s\" was dropped outside the migrations.",
 					   sq_kind_name(o->expect.kind), o->expect.name), ndrift++;
 		else if (o->has_expect && !sq_sql_equal(o->live->sql, o->expect.sql))
-			sqb_printf(&drift, "\n%s \"%s\" was changed outside the migrations.",
+			sb_printf(&drift, "\n%s \"%s\" was changed outside the migrations.",
 					   sq_kind_name(o->expect.kind), o->expect.name), ndrift++;
 		if ((o->has_target && o->target.is_virtual) || (o->live && (o->live->is_virtual || o->live->is_shadow)))
 		{
-			plan_fail(x, sq_asprintf("cannot revert version %s: virtual table \"%s\" is not covered",
+			plan_fail(x, xasprintf("cannot revert version %s: virtual table \"%s\" is not covered",
 									 s->versions[0], obj_name(o)),
-					  sq_strdup("The SQLite driver reverts tables, columns, indexes, views and triggers; "
+					  xstrdup("The SQLite driver reverts tables, columns, indexes, views and triggers; "
 								"virtual tables and their shadow tables are left to the user."),
-					  sq_strdup("Drop or re-create the virtual table by hand, then run \"migrate set\" "
+					  xstrdup("Drop or re-create the virtual table by hand, then run \"migrate set\" "
 								"to record the version."));
-			sqb_free(&drift);
+			sb_free(&drift);
 			return false;
 		}
 	}
 	if (ndrift > 0 && !x->req->accept_drift)
 	{
-		plan_fail(x, sq_asprintf("cannot revert version %s: %d object%s changed outside the migrations",
+		plan_fail(x, xasprintf("cannot revert version %s: %d object%s changed outside the migrations",
 								 s->versions[0], ndrift, ndrift > 1 ? "s" : ""),
-				  sq_asprintf("%s", drift.data + 1),
-				  sq_strdup("Review the changes; pass --accept-drift to revert from the current "
+				  xasprintf("%s", drift.data + 1),
+				  xstrdup("Review the changes; pass --accept-drift to revert from the current "
 							"state anyway."));
-		sqb_free(&drift);
+		sb_free(&drift);
 		return false;
 	}
 	if (ndrift > 0)
-		seg_note(s, sq_asprintf("accepted drift:%s", drift.data));
-	sqb_free(&drift);
+		seg_note(s, xasprintf("accepted drift:%s", drift.data));
+	sb_free(&drift);
 
 	/* checks, from the live rows before the segment */
 	for (int i = 0; i < s->nobjs; i++)
@@ -1896,8 +1902,8 @@ plan_segment(RvCtx *x, RvSegment *s)
 		if (o->live && o->live->kind == SQ_TABLE &&
 			!(o->has_target && o->target.kind == SQ_TABLE))
 		{
-			add_check(s, CK_EMPTY, sq_asprintf("SELECT count(*) FROM %s", q(o->live->name)),
-					  qual(o->live->name, NULL), sq_strdup(o->live->name));
+			add_check(s, CK_EMPTY, xasprintf("SELECT count(*) FROM %s", q(o->live->name)),
+					  qual(o->live->name, NULL), xstrdup(o->live->name));
 			continue;
 		}
 		if (o->live && o->live->kind == SQ_TABLE && o->has_target && o->target.kind == SQ_TABLE &&
@@ -1905,7 +1911,7 @@ plan_segment(RvCtx *x, RvSegment *s)
 		{
 			if (describe_text(o->target.sql, NULL, &t, &err) != SQLITE_OK)
 			{
-				plan_fail(x, sq_asprintf("cannot plan the revert: the recorded definition of "
+				plan_fail(x, xasprintf("cannot plan the revert: the recorded definition of "
 										 "table \"%s\" does not load: %s", o->target.name, err),
 						  NULL, NULL);
 				free(err);
@@ -1934,7 +1940,7 @@ plan_segment(RvCtx *x, RvSegment *s)
 		return false;
 	if (sq_schema_read(x->S, &s->predicted, &err) != SQLITE_OK)
 	{
-		plan_fail(x, sq_asprintf("cannot plan the revert: %s", err), NULL, NULL);
+		plan_fail(x, xasprintf("cannot plan the revert: %s", err), NULL, NULL);
 		free(err);
 		return false;
 	}
@@ -1942,11 +1948,11 @@ plan_segment(RvCtx *x, RvSegment *s)
 		return false;
 	if (x->valid_before && !sq_schema_valid(x->S, &err))
 	{
-		plan_fail(x, sq_asprintf("cannot revert version %s: the result would break the schema: %s",
+		plan_fail(x, xasprintf("cannot revert version %s: the result would break the schema: %s",
 								 s->versions[0], err),
-				  sq_strdup("A view or trigger that stays would refer to something the revert "
+				  xstrdup("A view or trigger that stays would refer to something the revert "
 							"removes or changes."),
-				  sq_strdup("Drop or change that view or trigger first."));
+				  xstrdup("Drop or change that view or trigger first."));
 		free(err);
 		return false;
 	}
@@ -1982,14 +1988,14 @@ segment_free(RvSegment *s)
 static char *
 versions_title(const RvSegment *s, const char *prefix)
 {
-	SqBuf		b;
+	StrBuf		b;
 
-	sqb_init(&b);
-	sqb_printf(&b, "%s version%s ", prefix, s->nversions > 1 ? "s" : "");
+	sb_init(&b);
+	sb_printf(&b, "%s version%s ", prefix, s->nversions > 1 ? "s" : "");
 	for (int i = 0; i < s->nversions; i++)
-		sqb_printf(&b, "%s%s", i == 0 ? "" : (i == s->nversions - 1 ? " and " : ", "),
+		sb_printf(&b, "%s%s", i == 0 ? "" : (i == s->nversions - 1 ? " and " : ", "),
 				   s->versions[i]);
-	return sqb_steal(&b);
+	return sb_steal(&b);
 }
 
 static bool
@@ -2019,24 +2025,24 @@ check_message(const RvCheck *c, int64_t n, const char *target)
 	switch (c->kind)
 	{
 		case CK_EMPTY:
-			return sq_asprintf("table %s holds %lld row%s that dropping it would lose", c->what,
+			return xasprintf("table %s holds %lld row%s that dropping it would lose", c->what,
 							   (long long) n, n == 1 ? "" : "s");
 		case CK_NO_VALUES:
-			return sq_asprintf("column %s holds %lld value%s that dropping it would lose",
+			return xasprintf("column %s holds %lld value%s that dropping it would lose",
 							   c->what, (long long) n, n == 1 ? "" : "s");
 		case CK_NOT_NULL:
-			return sq_asprintf("column %s has %lld NULL value%s but is NOT NULL at version %s",
+			return xasprintf("column %s has %lld NULL value%s but is NOT NULL at version %s",
 							   c->what, (long long) n, n == 1 ? "" : "s", target ? target : "(none)");
 		case CK_NOT_NULL_NEW:
-			return sq_asprintf("column %s comes back NOT NULL without a default, and %lld row%s would have no value",
+			return xasprintf("column %s comes back NOT NULL without a default, and %lld row%s would have no value",
 							   c->what, (long long) n, n == 1 ? "" : "s");
 		case CK_UNIQUE:
-			return sq_asprintf("%s: %lld row%s have duplicate values", c->what, (long long) n,
+			return xasprintf("%s: %lld row%s have duplicate values", c->what, (long long) n,
 							   n == 1 ? "" : "s");
 		case CK_CHECK:
-			return sq_asprintf("%s: %lld row%s violate it", c->what, (long long) n, n == 1 ? "" : "s");
+			return xasprintf("%s: %lld row%s violate it", c->what, (long long) n, n == 1 ? "" : "s");
 		case CK_FK:
-			return sq_asprintf("%s: %lld row%s reference no parent row", c->what, (long long) n,
+			return xasprintf("%s: %lld row%s reference no parent row", c->what, (long long) n,
 							   n == 1 ? "" : "s");
 	}
 	return NULL;
@@ -2075,7 +2081,7 @@ run_checks(RvCtx *x, RvSegment *s, Reporter *r, int *failures)
 		msg = check_message(c, n, x->target_version);
 		if (loss_allowed(x->req, c->loss_key))
 		{
-			char	   *note = sq_asprintf("loss allowed by --allow-loss: %s", msg);
+			char	   *note = xasprintf("loss allowed by --allow-loss: %s", msg);
 
 			report_note(r, note);
 			free(note);
@@ -2105,7 +2111,7 @@ verify_segment(RvCtx *x, RvSegment *s)
 {
 	SqSchema	real;
 	char	   *err = NULL;
-	SqBuf		diff;
+	StrBuf		diff;
 
 	if (sq_schema_read(x->c->db, &real, &err) != SQLITE_OK)
 	{
@@ -2113,16 +2119,16 @@ verify_segment(RvCtx *x, RvSegment *s)
 		free(err);
 		return false;
 	}
-	sqb_init(&diff);
+	sb_init(&diff);
 	for (int i = 0; i < s->predicted.n; i++)
 	{
 		SqObject   *p = &s->predicted.items[i];
 		SqObject   *o = sq_schema_find(&real, p->kind, p->name);
 
 		if (o == NULL || o->kind != p->kind)
-			sqb_printf(&diff, " %s \"%s\" is missing.", sq_kind_name(p->kind), p->name);
+			sb_printf(&diff, " %s \"%s\" is missing.", sq_kind_name(p->kind), p->name);
 		else if (!sq_sql_equal(o->sql, p->sql))
-			sqb_printf(&diff, " %s \"%s\" differs.", sq_kind_name(p->kind), p->name);
+			sb_printf(&diff, " %s \"%s\" differs.", sq_kind_name(p->kind), p->name);
 		else if (p->kind == SQ_TABLE && !p->is_virtual && !p->is_shadow)
 		{
 			SqTable		a,
@@ -2134,7 +2140,7 @@ verify_segment(RvCtx *x, RvSegment *s)
 				sq_describe_table(x->S, p->name, &b, &e2) == SQLITE_OK)
 			{
 				if (strcmp(a.detail, b.detail) != 0)
-					sqb_printf(&diff, " table \"%s\" differs in its columns or keys.", p->name);
+					sb_printf(&diff, " table \"%s\" differs in its columns or keys.", p->name);
 				sq_table_free(&a);
 				sq_table_free(&b);
 			}
@@ -2150,7 +2156,7 @@ verify_segment(RvCtx *x, RvSegment *s)
 		SqObject   *p = sq_schema_find(&s->predicted, o->kind, o->name);
 
 		if (p == NULL || p->kind != o->kind)
-			sqb_printf(&diff, " %s \"%s\" should not exist.", sq_kind_name(o->kind), o->name);
+			sb_printf(&diff, " %s \"%s\" should not exist.", sq_kind_name(o->kind), o->name);
 	}
 	sq_schema_free(&real);
 	if (diff.len > 0)
@@ -2161,10 +2167,10 @@ verify_segment(RvCtx *x, RvSegment *s)
 		log_error_detail("%s", diff.data + 1);
 		log_error_hint("Nothing was changed.  Report this with the output of \"migrate down --dry-run\".");
 		free(t);
-		sqb_free(&diff);
+		sb_free(&diff);
 		return false;
 	}
-	sqb_free(&diff);
+	sb_free(&diff);
 	return true;
 }
 
@@ -2208,9 +2214,9 @@ fk_counts(SqConn *c, FkCount **out, int *n)
 			sqlite3_bind_text(st, 1, table, -1, SQLITE_TRANSIENT);
 			while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 			{
-				*out = sq_realloc(*out, sizeof(FkCount) * (*n + 1));
-				(*out)[*n].table = sq_strdup(table);
-				(*out)[*n].parent = sq_strdup((const char *) sqlite3_column_text(st, 0));
+				*out = xrealloc(*out, sizeof(FkCount) * (*n + 1));
+				(*out)[*n].table = xstrdup(table);
+				(*out)[*n].parent = xstrdup((const char *) sqlite3_column_text(st, 0));
 				(*out)[*n].n = sqlite3_column_int64(st, 1);
 				(*n)++;
 			}
@@ -2218,9 +2224,9 @@ fk_counts(SqConn *c, FkCount **out, int *n)
 		}
 		if (rc != SQLITE_DONE)
 		{
-			*out = sq_realloc(*out, sizeof(FkCount) * (*n + 1));
-			(*out)[*n].table = sq_strdup(table);
-			(*out)[*n].parent = sq_strdup(sqlite3_errmsg(c->db));
+			*out = xrealloc(*out, sizeof(FkCount) * (*n + 1));
+			(*out)[*n].table = xstrdup(table);
+			(*out)[*n].parent = xstrdup(sqlite3_errmsg(c->db));
 			(*out)[*n].n = -1;
 			(*n)++;
 		}
@@ -2343,22 +2349,22 @@ fail:
 static char *
 plan_text(RvCtx *x)
 {
-	SqBuf		b;
+	StrBuf		b;
 
-	sqb_init(&b);
+	sb_init(&b);
 	for (int i = 0; i < x->nsegs; i++)
 	{
 		RvSegment  *s = &x->segs[i];
 		char	   *t = versions_title(s, "reverting");
 
-		sqb_printf(&b, "-- %s%s\n", t, s->handwritten ? " (hand-written)" : "");
+		sb_printf(&b, "-- %s%s\n", t, s->handwritten ? " (hand-written)" : "");
 		free(t);
 		for (int k = 0; k < s->nchecks; k++)
-			sqb_printf(&b, "-- check: %s;\n", s->checks[k].sql);
+			sb_printf(&b, "-- check: %s;\n", s->checks[k].sql);
 		for (int k = 0; k < s->nsteps; k++)
-			sqb_printf(&b, "%s;\n", s->steps[k]);
+			sb_printf(&b, "%s;\n", s->steps[k]);
 	}
-	return sqb_steal(&b);
+	return sb_steal(&b);
 }
 
 /* execute the planned segments in one transaction */
@@ -2395,7 +2401,7 @@ execute(RvCtx *x, Reporter *r, const char *plan, const char *plan_hash,
 		free(title);
 		if (i == 0)
 		{
-			char	   *n = sq_asprintf("plan hash %s", plan_hash);
+			char	   *n = xasprintf("plan hash %s", plan_hash);
 
 			report_note(r, n);
 			free(n);
@@ -2542,7 +2548,8 @@ sq_down(Driver *d, const DownRequest *req, Reporter *r)
 	c->ready = true;
 	if (sq_read_revisions_raw(c, &revs) != DRV_OK)
 		return DRV_ERROR;
-	qsort(revs.items, revs.n, sizeof(Revision), rev_cmp);
+	if (revs.n > 1)
+		qsort(revs.items, revs.n, sizeof(Revision), rev_cmp);
 	if (choose_versions(&x, revs.items, revs.n, &from, &to) != DRV_OK)
 		goto done;
 	if (from >= to)
@@ -2572,7 +2579,7 @@ sq_down(Driver *d, const DownRequest *req, Reporter *r)
 			goto done;
 		}
 		if (skipped)
-			seg_note(&x.segs[0], sq_asprintf("virtual tables left out of the rehearsal (their "
+			seg_note(&x.segs[0], xasprintf("virtual tables left out of the rehearsal (their "
 											 "module is not available): %s", skipped));
 		free(skipped);
 	}
@@ -2581,7 +2588,7 @@ sq_down(Driver *d, const DownRequest *req, Reporter *r)
 	x.valid_before = sq_schema_valid(x.S, &err);
 	if (!x.valid_before)
 	{
-		seg_note(&x.segs[0], sq_asprintf("the schema already has an invalid view or trigger (%s): "
+		seg_note(&x.segs[0], xasprintf("the schema already has an invalid view or trigger (%s): "
 										 "the revert does not check that views and triggers "
 										 "still compile", err));
 		free(err);

@@ -35,161 +35,40 @@
  * Memory and strings
  * ------------------------------------------------------------------------
  */
-void *
-sq_malloc(size_t n)
-{
-	void	   *p = malloc(n ? n : 1);
 
-	if (p == NULL)
-	{
-		log_error("out of memory");
-		exit(EXIT_ERROR);
-	}
-	return p;
-}
 
-void *
-sq_realloc(void *p, size_t n)
-{
-	void	   *q = realloc(p, n ? n : 1);
 
-	if (q == NULL)
-	{
-		log_error("out of memory");
-		exit(EXIT_ERROR);
-	}
-	return q;
-}
 
-char *
-sq_strndup(const char *s, size_t n)
-{
-	char	   *p = sq_malloc(n + 1);
 
-	memcpy(p, s, n);
-	p[n] = '\0';
-	return p;
-}
 
-char *
-sq_strdup(const char *s)
-{
-	return s ? sq_strndup(s, strlen(s)) : NULL;
-}
 
-char *
-sq_asprintf(const char *fmt,...)
-{
-	va_list		ap;
-	int			n;
-	char	   *p;
 
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	p = sq_malloc((size_t) n + 1);
-	va_start(ap, fmt);
-	vsnprintf(p, (size_t) n + 1, fmt, ap);
-	va_end(ap);
-	return p;
-}
+
+
+
+
 
 void
-sqb_init(SqBuf *b)
+sqb_ident(StrBuf *b, const char *name)
 {
-	b->data = NULL;
-	b->len = 0;
-	b->cap = 0;
-}
-
-static void
-sqb_reserve(SqBuf *b, size_t more)
-{
-	if (b->len + more + 1 > b->cap)
-	{
-		size_t		cap = b->cap ? b->cap : 64;
-
-		while (b->len + more + 1 > cap)
-			cap *= 2;
-		b->data = sq_realloc(b->data, cap);
-		b->cap = cap;
-	}
-}
-
-void
-sqb_put(SqBuf *b, const char *s, size_t n)
-{
-	sqb_reserve(b, n);
-	memcpy(b->data + b->len, s, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
-
-void
-sqb_puts(SqBuf *b, const char *s)
-{
-	sqb_put(b, s, strlen(s));
-}
-
-void
-sqb_putc(SqBuf *b, char c)
-{
-	sqb_put(b, &c, 1);
-}
-
-void
-sqb_printf(SqBuf *b, const char *fmt,...)
-{
-	va_list		ap;
-	int			n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	sqb_reserve(b, (size_t) n);
-	va_start(ap, fmt);
-	vsnprintf(b->data + b->len, (size_t) n + 1, fmt, ap);
-	va_end(ap);
-	b->len += (size_t) n;
-}
-
-char *
-sqb_steal(SqBuf *b)
-{
-	char	   *p = b->data ? b->data : sq_strdup("");
-
-	sqb_init(b);
-	return p;
-}
-
-void
-sqb_free(SqBuf *b)
-{
-	free(b->data);
-	sqb_init(b);
-}
-
-void
-sqb_ident(SqBuf *b, const char *name)
-{
-	sqb_putc(b, '"');
+	sb_putc(b, '"');
 	for (const char *p = name; *p; p++)
 	{
 		if (*p == '"')
-			sqb_putc(b, '"');
-		sqb_putc(b, *p);
+			sb_putc(b, '"');
+		sb_putc(b, *p);
 	}
-	sqb_putc(b, '"');
+	sb_putc(b, '"');
 }
 
 char *
 sq_ident(const char *name)
 {
-	SqBuf		b;
+	StrBuf		b;
 
-	sqb_init(&b);
+	sb_init(&b);
 	sqb_ident(&b, name);
-	return sqb_steal(&b);
+	return sb_steal(&b);
 }
 
 bool
@@ -274,7 +153,7 @@ sq_exec(sqlite3 *db, const char *sql, char **err)
 	int			rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
 
 	if (rc != SQLITE_OK && err)
-		*err = sq_strdup(msg ? msg : sqlite3_errstr(rc));
+		*err = xstrdup(msg ? msg : sqlite3_errstr(rc));
 	sqlite3_free(msg);
 	return rc;
 }
@@ -288,7 +167,7 @@ sq_query_int(sqlite3 *db, const char *sql, int64_t *out, char **err)
 	if (rc != SQLITE_OK)
 	{
 		if (err)
-			*err = sq_strdup(sqlite3_errmsg(db));
+			*err = xstrdup(sqlite3_errmsg(db));
 		return rc;
 	}
 	rc = sqlite3_step(st);
@@ -303,7 +182,7 @@ sq_query_int(sqlite3 *db, const char *sql, int64_t *out, char **err)
 		rc = SQLITE_OK;
 	}
 	else if (err)
-		*err = sq_strdup(sqlite3_errmsg(db));
+		*err = xstrdup(sqlite3_errmsg(db));
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -350,9 +229,9 @@ void
 sq_object_copy(const SqObject *from, SqObject *to)
 {
 	*to = *from;
-	to->name = sq_strdup(from->name);
-	to->tbl_name = sq_strdup(from->tbl_name);
-	to->sql = sq_strdup(from->sql);
+	to->name = xstrdup(from->name);
+	to->tbl_name = xstrdup(from->tbl_name);
+	to->sql = xstrdup(from->sql);
 }
 
 void
@@ -378,7 +257,7 @@ void
 sq_schema_copy(const SqSchema *from, SqSchema *to)
 {
 	to->n = from->n;
-	to->items = sq_malloc(sizeof(SqObject) * (from->n ? from->n : 1));
+	to->items = xmalloc(sizeof(SqObject) * (from->n ? from->n : 1));
 	for (int i = 0; i < from->n; i++)
 		sq_object_copy(&from->items[i], &to->items[i]);
 }
@@ -411,11 +290,11 @@ sq_schema_read(sqlite3 *db, SqSchema *out, char **err)
 	int			cap = 16;
 
 	out->n = 0;
-	out->items = sq_malloc(sizeof(SqObject) * cap);
+	out->items = xmalloc(sizeof(SqObject) * cap);
 	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
 	if (rc != SQLITE_OK)
 	{
-		*err = sq_strdup(sqlite3_errmsg(db));
+		*err = xstrdup(sqlite3_errmsg(db));
 		return rc;
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
@@ -425,19 +304,19 @@ sq_schema_read(sqlite3 *db, SqSchema *out, char **err)
 		if (out->n == cap)
 		{
 			cap *= 2;
-			out->items = sq_realloc(out->items, sizeof(SqObject) * cap);
+			out->items = xrealloc(out->items, sizeof(SqObject) * cap);
 		}
 		o = &out->items[out->n++];
 		memset(o, 0, sizeof(*o));
 		o->kind = (SqKind) sq_kind_from_name((const char *) sqlite3_column_text(st, 0));
-		o->name = sq_strdup((const char *) sqlite3_column_text(st, 1));
-		o->tbl_name = sq_strdup((const char *) sqlite3_column_text(st, 2));
+		o->name = xstrdup((const char *) sqlite3_column_text(st, 1));
+		o->tbl_name = xstrdup((const char *) sqlite3_column_text(st, 2));
 		o->rootpage = sqlite3_column_int64(st, 3);
-		o->sql = sq_strdup((const char *) sqlite3_column_text(st, 4));
+		o->sql = xstrdup((const char *) sqlite3_column_text(st, 4));
 	}
 	if (rc != SQLITE_DONE)
 	{
-		*err = sq_strdup(sqlite3_errmsg(db));
+		*err = xstrdup(sqlite3_errmsg(db));
 		sqlite3_finalize(st);
 		sq_schema_free(out);
 		return rc;
@@ -450,7 +329,7 @@ sq_schema_read(sqlite3 *db, SqSchema *out, char **err)
 							-1, &st, NULL);
 	if (rc != SQLITE_OK)
 	{
-		*err = sq_strdup(sqlite3_errmsg(db));
+		*err = xstrdup(sqlite3_errmsg(db));
 		sq_schema_free(out);
 		return rc;
 	}
@@ -467,7 +346,8 @@ sq_schema_read(sqlite3 *db, SqSchema *out, char **err)
 			}
 	}
 	sqlite3_finalize(st);
-	qsort(out->items, out->n, sizeof(SqObject), object_cmp);
+	if (out->n > 1)
+		qsort(out->items, out->n, sizeof(SqObject), object_cmp);
 	return SQLITE_OK;
 }
 
@@ -635,28 +515,28 @@ next_sig(const char *s, size_t *pos)
 char *
 sq_token_ident(const SqToken *t)
 {
-	SqBuf		b;
+	StrBuf		b;
 	char		close;
 
 	if (t->type != TK_QIDENT && t->type != TK_STRING)
-		return sq_strndup(t->start, t->len);
+		return xstrndup(t->start, t->len);
 	close = t->start[0] == '[' ? ']' : t->start[0];
-	sqb_init(&b);
+	sb_init(&b);
 	for (size_t i = 1; i < t->len; i++)
 	{
 		if (t->start[i] == close)
 		{
 			if (close != ']' && i + 1 < t->len && t->start[i + 1] == close)
 			{
-				sqb_putc(&b, close);
+				sb_putc(&b, close);
 				i++;
 				continue;
 			}
 			break;
 		}
-		sqb_putc(&b, t->start[i]);
+		sb_putc(&b, t->start[i]);
 	}
-	return sqb_steal(&b);
+	return sb_steal(&b);
 }
 
 bool
@@ -685,15 +565,15 @@ plain_ident(const char *s)
 }
 
 static void
-put_lower(SqBuf *b, const char *s, size_t n)
+put_lower(StrBuf *b, const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		sqb_putc(b, (char) tolower((unsigned char) s[i]));
+		sb_putc(b, (char) tolower((unsigned char) s[i]));
 }
 
 /* append the canonical form of one significant token */
 static void
-normalize_token(SqBuf *b, const SqToken *t)
+normalize_token(StrBuf *b, const SqToken *t)
 {
 	if (t->type == TK_WORD)
 		put_lower(b, t->start, t->len);
@@ -705,31 +585,31 @@ normalize_token(SqBuf *b, const SqToken *t)
 			put_lower(b, id, strlen(id));
 		else
 		{
-			SqBuf		q;
+			StrBuf		q;
 
-			sqb_init(&q);
+			sb_init(&q);
 			put_lower(&q, id, strlen(id));
 			sqb_ident(b, q.data ? q.data : "");
-			sqb_free(&q);
+			sb_free(&q);
 		}
 		free(id);
 	}
 	else if (t->type == TK_BLOB)
 		put_lower(b, t->start, t->len);
 	else
-		sqb_put(b, t->start, t->len);
+		sb_put(b, t->start, t->len);
 }
 
 char *
 sq_normalize(const char *sql)
 {
-	SqBuf		b;
+	StrBuf		b;
 	size_t		pos = 0;
 	SqTokType	prev = TK_EOF;
 
-	sqb_init(&b);
 	if (sql == NULL)
-		return sq_strdup("");
+		return xstrdup("");
+	sb_init(&b);
 	for (;;)
 	{
 		SqToken		t = next_sig(sql, &pos);
@@ -737,14 +617,14 @@ sq_normalize(const char *sql)
 		if (t.type == TK_EOF)
 			break;
 		if (wordish(prev) && wordish(t.type))
-			sqb_putc(&b, ' ');
+			sb_putc(&b, ' ');
 		normalize_token(&b, &t);
 		prev = t.type;
 	}
 	/* a trailing semicolon is not part of a definition */
 	while (b.len > 0 && b.data[b.len - 1] == ';')
 		b.data[--b.len] = '\0';
-	return sqb_steal(&b);
+	return sb_steal(&b);
 }
 
 bool
@@ -808,7 +688,7 @@ paren_group(const char *s, size_t *pos)
 		else if (t.type == TK_PUNCT && t.start[0] == ')' && --depth == 0)
 			break;
 	}
-	raw = sq_strndup(s + start, (size_t) (t.start - s) - start);
+	raw = xstrndup(s + start, (size_t) (t.start - s) - start);
 	norm = sq_normalize(raw);
 	free(raw);
 	return norm;
@@ -817,7 +697,7 @@ paren_group(const char *s, size_t *pos)
 static void
 add_check(SqTableText *out, char *expr)
 {
-	out->checks = sq_realloc(out->checks, sizeof(char *) * (out->nchecks + 1));
+	out->checks = xrealloc(out->checks, sizeof(char *) * (out->nchecks + 1));
 	out->checks[out->nchecks++] = expr;
 }
 
@@ -825,7 +705,7 @@ add_check(SqTableText *out, char *expr)
 static void
 scan_checks(const char *s, size_t from, size_t to, SqTableText *out)
 {
-	char	   *part = sq_strndup(s + from, to - from);
+	char	   *part = xstrndup(s + from, to - from);
 	size_t		pos = 0;
 
 	for (;;)
@@ -893,10 +773,10 @@ sq_parse_create_table(const char *sql, SqTableText *out)
 				{
 					SqColumnDef *c;
 
-					out->cols = sq_realloc(out->cols, sizeof(SqColumnDef) * (out->ncols + 1));
+					out->cols = xrealloc(out->cols, sizeof(SqColumnDef) * (out->ncols + 1));
 					c = &out->cols[out->ncols++];
 					c->name = sq_token_ident(&first);
-					c->text = sq_strndup(sql + elem_start, elem_end - elem_start);
+					c->text = xstrndup(sql + elem_start, elem_end - elem_start);
 				}
 				scan_checks(sql, elem_start, elem_end, out);
 			}
@@ -940,21 +820,21 @@ col_text(sqlite3_stmt *st, int i)
 {
 	const unsigned char *v = sqlite3_column_text(st, i);
 
-	return v ? sq_strdup((const char *) v) : NULL;
+	return v ? xstrdup((const char *) v) : NULL;
 }
 
 static void
-put_lower_ident(SqBuf *b, const char *name)
+put_lower_ident(StrBuf *b, const char *name)
 {
-	SqBuf		q;
+	StrBuf		q;
 
-	sqb_init(&q);
+	sb_init(&q);
 	put_lower(&q, name, strlen(name));
 	if (plain_ident(q.data))
-		sqb_puts(b, q.data);
+		sb_puts(b, q.data);
 	else
 		sqb_ident(b, q.data);
-	sqb_free(&q);
+	sb_free(&q);
 }
 
 static int
@@ -968,43 +848,43 @@ read_key_columns(sqlite3 *db, SqKey *k, char **err)
 							" WHERE key ORDER BY seqno", -1, &st, NULL);
 	if (rc != SQLITE_OK)
 	{
-		*err = sq_strdup(sqlite3_errmsg(db));
+		*err = xstrdup(sqlite3_errmsg(db));
 		return rc;
 	}
 	sqlite3_bind_text(st, 1, k->name, -1, SQLITE_TRANSIENT);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 	{
-		k->cols = sq_realloc(k->cols, sizeof(char *) * (k->ncols + 1));
-		k->colls = sq_realloc(k->colls, sizeof(char *) * (k->ncols + 1));
+		k->cols = xrealloc(k->cols, sizeof(char *) * (k->ncols + 1));
+		k->colls = xrealloc(k->colls, sizeof(char *) * (k->ncols + 1));
 		k->cols[k->ncols] = col_text(st, 0);
 		k->colls[k->ncols] = col_text(st, 1);
 		k->ncols++;
 	}
 	if (rc != SQLITE_DONE)
-		*err = sq_strdup(sqlite3_errmsg(db));
+		*err = xstrdup(sqlite3_errmsg(db));
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
 static void
-key_describe(SqBuf *b, const SqKey *k)
+key_describe(StrBuf *b, const SqKey *k)
 {
-	sqb_puts(b, k->unique ? "unique" : "index");
+	sb_puts(b, k->unique ? "unique" : "index");
 	if (k->partial)
-		sqb_puts(b, " partial");
-	sqb_puts(b, " (");
+		sb_puts(b, " partial");
+	sb_puts(b, " (");
 	for (int i = 0; i < k->ncols; i++)
 	{
 		if (i)
-			sqb_puts(b, ", ");
+			sb_puts(b, ", ");
 		if (k->cols[i])
 			put_lower_ident(b, k->cols[i]);
 		else
-			sqb_puts(b, "<expression>");
+			sb_puts(b, "<expression>");
 		if (k->colls[i] && sqlite3_stricmp(k->colls[i], "BINARY") != 0)
-			sqb_printf(b, " collate %s", k->colls[i]);
+			sb_printf(b, " collate %s", k->colls[i]);
 	}
-	sqb_putc(b, ')');
+	sb_putc(b, ')');
 }
 
 static int
@@ -1017,88 +897,89 @@ str_cmp(const void *a, const void *b)
 static void
 table_detail(SqTable *t)
 {
-	SqBuf		b;
+	StrBuf		b;
 	char	  **lines;
 	int			nlines = 0;
 
-	sqb_init(&b);
+	sb_init(&b);
 	if (t->without_rowid)
-		sqb_puts(&b, "without rowid\n");
+		sb_puts(&b, "without rowid\n");
 	if (t->strict)
-		sqb_puts(&b, "strict\n");
+		sb_puts(&b, "strict\n");
 	for (int i = 0; i < t->ncols; i++)
 	{
 		SqColumn   *c = &t->cols[i];
 
-		sqb_puts(&b, "column ");
+		sb_puts(&b, "column ");
 		put_lower_ident(&b, c->name);
 		if (c->type && c->type[0])
-			sqb_printf(&b, " %s", c->type);
+			sb_printf(&b, " %s", c->type);
 		if (c->notnull)
-			sqb_puts(&b, " not null");
+			sb_puts(&b, " not null");
 		if (c->dflt)
 		{
 			char	   *n = sq_normalize(c->dflt);
 
-			sqb_printf(&b, " default %s", n);
+			sb_printf(&b, " default %s", n);
 			free(n);
 		}
 		if (c->pk)
-			sqb_printf(&b, " pk %d", c->pk);
+			sb_printf(&b, " pk %d", c->pk);
 		if (c->hidden)
-			sqb_printf(&b, " hidden %d", c->hidden);
-		sqb_putc(&b, '\n');
+			sb_printf(&b, " hidden %d", c->hidden);
+		sb_putc(&b, '\n');
 	}
 	/* keys and foreign keys in a stable order (ids depend on history) */
-	lines = sq_malloc(sizeof(char *) * (t->nkeys + t->nfks + 1));
+	lines = xmalloc(sizeof(char *) * (t->nkeys + t->nfks + 1));
 	for (int i = 0; i < t->nkeys; i++)
 	{
-		SqBuf		k;
+		StrBuf		k;
 
 		if (t->keys[i].origin == 'c')
 			continue;
-		sqb_init(&k);
-		sqb_puts(&k, t->keys[i].origin == 'p' ? "primary key " : "constraint ");
+		sb_init(&k);
+		sb_puts(&k, t->keys[i].origin == 'p' ? "primary key " : "constraint ");
 		key_describe(&k, &t->keys[i]);
-		lines[nlines++] = sqb_steal(&k);
+		lines[nlines++] = sb_steal(&k);
 	}
 	for (int i = 0; i < t->nfks; i++)
 	{
 		SqForeignKey *f = &t->fks[i];
-		SqBuf		k;
+		StrBuf		k;
 
-		sqb_init(&k);
-		sqb_puts(&k, "foreign key (");
+		sb_init(&k);
+		sb_puts(&k, "foreign key (");
 		for (int j = 0; j < f->ncols; j++)
 		{
 			if (j)
-				sqb_puts(&k, ", ");
+				sb_puts(&k, ", ");
 			put_lower_ident(&k, f->from[j]);
 		}
-		sqb_puts(&k, ") references ");
+		sb_puts(&k, ") references ");
 		put_lower_ident(&k, f->parent);
-		sqb_puts(&k, " (");
+		sb_puts(&k, " (");
 		for (int j = 0; j < f->ncols; j++)
 		{
 			if (j)
-				sqb_puts(&k, ", ");
+				sb_puts(&k, ", ");
 			if (f->to[j])
 				put_lower_ident(&k, f->to[j]);
 			else
-				sqb_puts(&k, "<primary key>");
+				sb_puts(&k, "<primary key>");
 		}
-		sqb_printf(&k, ") on update %s on delete %s", f->on_update, f->on_delete);
-		lines[nlines++] = sqb_steal(&k);
+		sb_printf(&k, ") on update %s on delete %s", f->on_update, f->on_delete);
+		lines[nlines++] = sb_steal(&k);
 	}
-	qsort(lines, nlines, sizeof(char *), str_cmp);
+	if (nlines > 1)
+		qsort(lines, nlines, sizeof(char *), str_cmp);
 	for (int i = 0; i < nlines; i++)
 	{
-		sqb_puts(&b, lines[i]);
-		sqb_putc(&b, '\n');
+		sb_puts(&b, lines[i]);
+		sb_putc(&b, '\n');
 		free(lines[i]);
 	}
 	free(lines);
-	t->detail = sqb_steal(&b);
+	t->detail = sb_steal(&b);
 }
 
 static int
@@ -1113,7 +994,7 @@ describe_columns(sqlite3 *db, SqTable *out, char **err)
 							-1, &st, NULL);
 	if (rc != SQLITE_OK)
 	{
-		*err = sq_strdup(sqlite3_errmsg(db));
+		*err = xstrdup(sqlite3_errmsg(db));
 		return rc;
 	}
 	sqlite3_bind_text(st, 1, out->name, -1, SQLITE_TRANSIENT);
@@ -1121,7 +1002,7 @@ describe_columns(sqlite3 *db, SqTable *out, char **err)
 	{
 		SqColumn   *c;
 
-		out->cols = sq_realloc(out->cols, sizeof(SqColumn) * (out->ncols + 1));
+		out->cols = xrealloc(out->cols, sizeof(SqColumn) * (out->ncols + 1));
 		c = &out->cols[out->ncols++];
 		c->name = col_text(st, 0);
 		c->type = col_text(st, 1);
@@ -1131,7 +1012,7 @@ describe_columns(sqlite3 *db, SqTable *out, char **err)
 		c->hidden = sqlite3_column_int(st, 5);
 	}
 	if (rc != SQLITE_DONE)
-		*err = sq_strdup(sqlite3_errmsg(db));
+		*err = xstrdup(sqlite3_errmsg(db));
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
@@ -1148,7 +1029,7 @@ describe_keys(sqlite3 *db, SqTable *out, char **err)
 							-1, &st, NULL);
 	if (rc != SQLITE_OK)
 	{
-		*err = sq_strdup(sqlite3_errmsg(db));
+		*err = xstrdup(sqlite3_errmsg(db));
 		return rc;
 	}
 	sqlite3_bind_text(st, 1, out->name, -1, SQLITE_TRANSIENT);
@@ -1157,7 +1038,7 @@ describe_keys(sqlite3 *db, SqTable *out, char **err)
 		SqKey	   *k;
 		const char *origin = (const char *) sqlite3_column_text(st, 2);
 
-		out->keys = sq_realloc(out->keys, sizeof(SqKey) * (out->nkeys + 1));
+		out->keys = xrealloc(out->keys, sizeof(SqKey) * (out->nkeys + 1));
 		k = &out->keys[out->nkeys++];
 		memset(k, 0, sizeof(*k));
 		k->name = col_text(st, 0);
@@ -1166,7 +1047,7 @@ describe_keys(sqlite3 *db, SqTable *out, char **err)
 		k->partial = sqlite3_column_int(st, 3) != 0;
 	}
 	if (rc != SQLITE_DONE)
-		*err = sq_strdup(sqlite3_errmsg(db));
+		*err = xstrdup(sqlite3_errmsg(db));
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return rc;
@@ -1189,7 +1070,7 @@ describe_fks(sqlite3 *db, SqTable *out, char **err)
 							-1, &st, NULL);
 	if (rc != SQLITE_OK)
 	{
-		*err = sq_strdup(sqlite3_errmsg(db));
+		*err = xstrdup(sqlite3_errmsg(db));
 		return rc;
 	}
 	sqlite3_bind_text(st, 1, out->name, -1, SQLITE_TRANSIENT);
@@ -1200,7 +1081,7 @@ describe_fks(sqlite3 *db, SqTable *out, char **err)
 
 		if (id != last_id)
 		{
-			out->fks = sq_realloc(out->fks, sizeof(SqForeignKey) * (out->nfks + 1));
+			out->fks = xrealloc(out->fks, sizeof(SqForeignKey) * (out->nfks + 1));
 			f = &out->fks[out->nfks++];
 			memset(f, 0, sizeof(*f));
 			f->parent = col_text(st, 1);
@@ -1209,14 +1090,14 @@ describe_fks(sqlite3 *db, SqTable *out, char **err)
 			last_id = id;
 		}
 		f = &out->fks[out->nfks - 1];
-		f->from = sq_realloc(f->from, sizeof(char *) * (f->ncols + 1));
-		f->to = sq_realloc(f->to, sizeof(char *) * (f->ncols + 1));
+		f->from = xrealloc(f->from, sizeof(char *) * (f->ncols + 1));
+		f->to = xrealloc(f->to, sizeof(char *) * (f->ncols + 1));
 		f->from[f->ncols] = col_text(st, 2);
 		f->to[f->ncols] = col_text(st, 3);
 		f->ncols++;
 	}
 	if (rc != SQLITE_DONE)
-		*err = sq_strdup(sqlite3_errmsg(db));
+		*err = xstrdup(sqlite3_errmsg(db));
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
@@ -1228,7 +1109,7 @@ sq_describe_table(sqlite3 *db, const char *name, SqTable *out, char **err)
 	int			rc;
 
 	memset(out, 0, sizeof(*out));
-	out->name = sq_strdup(name);
+	out->name = xstrdup(name);
 	if ((rc = describe_columns(db, out, err)) != SQLITE_OK ||
 		(rc = describe_keys(db, out, err)) != SQLITE_OK ||
 		(rc = describe_fks(db, out, err)) != SQLITE_OK)
@@ -1314,7 +1195,7 @@ sq_describe_index(sqlite3 *db, const char *name)
 {
 	sqlite3_stmt *st;
 	SqKey		k;
-	SqBuf		b;
+	StrBuf		b;
 	char	   *err = NULL;
 	int			rc;
 
@@ -1335,23 +1216,23 @@ sq_describe_index(sqlite3 *db, const char *name)
 	}
 	k.unique = sqlite3_column_int(st, 0) != 0;
 	k.partial = sqlite3_column_int(st, 1) != 0;
-	sqb_init(&b);
-	sqb_puts(&b, "on ");
+	sb_init(&b);
+	sb_puts(&b, "on ");
 	put_lower_ident(&b, (const char *) sqlite3_column_text(st, 2));
 	sqlite3_finalize(st);
-	k.name = sq_strdup(name);
+	k.name = xstrdup(name);
 	if (read_key_columns(db, &k, &err) != SQLITE_OK)
 	{
 		free(err);
 		key_free(&k);
-		sqb_free(&b);
+		sb_free(&b);
 		return NULL;
 	}
-	sqb_putc(&b, ' ');
+	sb_putc(&b, ' ');
 	key_describe(&b, &k);
-	sqb_putc(&b, '\n');
+	sb_putc(&b, '\n');
 	key_free(&k);
-	return sqb_steal(&b);
+	return sb_steal(&b);
 }
 
 /* ------------------------------------------------------------------------
@@ -1367,7 +1248,7 @@ sq_scratch_open(char **err)
 
 	if (rc != SQLITE_OK)
 	{
-		*err = sq_strdup(db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		*err = xstrdup(db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
 		sqlite3_close(db);
 		return NULL;
 	}
@@ -1377,10 +1258,10 @@ sq_scratch_open(char **err)
 int
 sq_scratch_load(sqlite3 *scratch, const SqSchema *schema, char **skipped, char **err)
 {
-	SqBuf		skip;
+	StrBuf		skip;
 	int			rc = SQLITE_OK;
 
-	sqb_init(&skip);
+	sb_init(&skip);
 	/* items are sorted by kind: tables, indexes, views, triggers */
 	for (int i = 0; i < schema->n; i++)
 	{
@@ -1393,7 +1274,7 @@ sq_scratch_load(sqlite3 *scratch, const SqSchema *schema, char **skipped, char *
 		if (rc != SQLITE_OK && o->is_virtual)
 		{
 			if (skip.len)
-				sqb_puts(&skip, ", ");
+				sb_puts(&skip, ", ");
 			sqb_ident(&skip, o->name);
 			free(msg);
 			rc = SQLITE_OK;
@@ -1401,14 +1282,14 @@ sq_scratch_load(sqlite3 *scratch, const SqSchema *schema, char **skipped, char *
 		}
 		if (rc != SQLITE_OK)
 		{
-			*err = sq_asprintf("%s \"%s\": %s", sq_kind_name(o->kind), o->name, msg);
+			*err = xasprintf("%s \"%s\": %s", sq_kind_name(o->kind), o->name, msg);
 			free(msg);
 			break;
 		}
 	}
 	if (skipped)
-		*skipped = skip.len ? sqb_steal(&skip) : NULL;
-	sqb_free(&skip);
+		*skipped = skip.len ? sb_steal(&skip) : NULL;
+	sb_free(&skip);
 	return rc;
 }
 

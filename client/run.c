@@ -63,7 +63,10 @@ session_open(Session *s, Driver *d, const Options *o, bool create, bool *ready)
 	s->d = d;
 	rc = d->ops->connect(d);
 	if (rc != DRV_OK)
+	{
+		d->ops->close(d);		/* frees what a failed connect left */
 		return exit_for(rc);
+	}
 	s->connected = true;
 	rc = d->ops->prepare(d, create, ready);
 	if (rc != DRV_OK)

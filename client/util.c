@@ -64,7 +64,7 @@ xrealloc(void *p, size_t n)
 char *
 xstrdup(const char *s)
 {
-	return xstrndup(s, strlen(s));
+	return s ? xstrndup(s, strlen(s)) : NULL;
 }
 
 char *
@@ -175,6 +175,15 @@ sb_steal(StrBuf *sb)
 	sb->data = NULL;
 	sb->len = sb->cap = 0;
 	return d;
+}
+
+void
+sb_reset(StrBuf *sb)
+{
+	if (sb->data == NULL)
+		sb_init(sb);
+	sb->len = 0;
+	sb->data[0] = '\0';
 }
 
 void

@@ -49,8 +49,8 @@ rev_advance(Revision *rev, const MigrationFile *f, int k)
 	char		h[64];
 
 	hash_running(&f->stmts, k, h);
-	rev->partial_hashes = my_realloc(rev->partial_hashes, (rev->npartial + 1) * sizeof(char *));
-	rev->partial_hashes[rev->npartial++] = my_strdup(h);
+	rev->partial_hashes = xrealloc(rev->partial_hashes, (rev->npartial + 1) * sizeof(char *));
+	rev->partial_hashes[rev->npartial++] = xstrdup(h);
 	rev->applied = k + 1;
 	free(rev->error);
 	free(rev->error_stmt);
@@ -62,8 +62,8 @@ rev_fail(Revision *rev, const char *err, const char *stmt, int64_t elapsed)
 {
 	free(rev->error);
 	free(rev->error_stmt);
-	rev->error = my_strdup(err);
-	rev->error_stmt = my_strdup(stmt);
+	rev->error = xstrdup(err);
+	rev->error_stmt = xstrdup(stmt);
 	rev->execution_time_ns = elapsed;
 }
 
@@ -242,7 +242,7 @@ run_file_checks(Driver *d, const MigrationFile *f, Reporter *r, ApplyResult *res
 {
 	MyState    *st = MYSTATE(d);
 	int64_t		t0 = now_ns();
-	char	   *title = my_sprintf("checks before migrating version %s", f->version);
+	char	   *title = xasprintf("checks before migrating version %s", f->version);
 
 	report_group(r, title);
 	free(title);
@@ -262,14 +262,14 @@ run_file_checks(Driver *d, const MigrationFile *f, Reporter *r, ApplyResult *res
 		my_rows_free(&rows);
 		if (!ok)
 		{
-			char	   *msg = my_sprintf("check assertion %d of %d returned false", i + 1, f->checks.n);
+			char	   *msg = xasprintf("check assertion %d of %d returned false", i + 1, f->checks.n);
 
 			report_check_failed(r, sql, msg);
 			log_error("check %d of version %s failed", i + 1, f->version);
 			log_error_detail("The assertion \"%s\" is not true; no statement of the file ran.", sql);
 			res->failed = true;
 			res->error = msg;
-			res->error_stmt = my_strdup(sql);
+			res->error_stmt = xstrdup(sql);
 			return DRV_ERROR;
 		}
 	}
@@ -298,7 +298,7 @@ replay_session(Driver *d, const MigrationFile *f, int start, Reporter *r)
 	}
 	if (replayed > 0)
 	{
-		char	   *note = my_sprintf("%d session setting%s of the applied statements set again "
+		char	   *note = xasprintf("%d session setting%s of the applied statements set again "
 									  "for this connection", replayed, replayed == 1 ? "" : "s");
 
 		report_note(r, note);
@@ -321,7 +321,7 @@ my_apply_file(Driver *d, const MigrationFile *f, TxMode mode, int start, Reporte
 
 	(void) mode;
 	memset(res, 0, sizeof(*res));
-	title = my_sprintf("migrating version %s", f->version);
+	title = xasprintf("migrating version %s", f->version);
 
 	if (d->opts && d->opts->dry_run)
 	{
@@ -352,16 +352,16 @@ my_apply_file(Driver *d, const MigrationFile *f, TxMode mode, int start, Reporte
 	if (!found)
 	{
 		memset(&rev, 0, sizeof(rev));
-		rev.version = my_strdup(f->version);
+		rev.version = xstrdup(f->version);
 	}
 	else if ((rc = verify_prefix(f, &rev)) != DRV_OK)
 		goto out_rev;
 	if (found && rev.applied > start)
 		start = rev.applied;	/* an interrupted statement was found to have run */
 	free(rev.description);
-	rev.description = my_strdup(f->description ? f->description : "");
+	rev.description = xstrdup(f->description ? f->description : "");
 	free(rev.hash);
-	rev.hash = my_strdup(f->hash);
+	rev.hash = xstrdup(f->hash);
 	rev.type |= REV_APPLIED;
 	rev.total = f->stmts.n;
 	rev.applied = start;
@@ -429,7 +429,7 @@ my_apply_file(Driver *d, const MigrationFile *f, TxMode mode, int start, Reporte
 				log_stmt_failure(f, k, err);
 				res->failed = true;
 				res->error = err;
-				res->error_stmt = my_strdup(sql);
+				res->error_stmt = xstrdup(sql);
 			}
 			goto out_rev;
 		}
@@ -474,7 +474,7 @@ my_check_clean(Driver *d, bool *clean, char **reason)
 	{
 		*clean = false;
 		if (reason)
-			*reason = my_sprintf("database \"%s\" contains %s \"%s\"%s", st->db,
+			*reason = xasprintf("database \"%s\" contains %s \"%s\"%s", st->db,
 								 my_obj_kind_name(s.items[0].kind), s.items[0].name,
 								 s.n > 1 ? " and other objects" : "");
 	}
@@ -492,10 +492,10 @@ my_write_baseline(Driver *d, const char *version, const char *description)
 	if (d->opts && d->opts->dry_run)
 		return DRV_OK;
 	memset(&rev, 0, sizeof(rev));
-	rev.version = my_strdup(version);
-	rev.description = my_strdup(description ? description : "");
+	rev.version = xstrdup(version);
+	rev.description = xstrdup(description ? description : "");
 	rev.type = REV_BASELINE;
-	rev.hash = my_strdup("");
+	rev.hash = xstrdup("");
 	rc = my_hist_sync(d, NULL);
 	if (rc == DRV_OK)
 		rc = my_hist_write_revision(st, &rev);
@@ -556,10 +556,10 @@ my_set_version(Driver *d, const char *version, const MigrationDir *dir)
 			Revision	r;
 
 			memset(&r, 0, sizeof(r));
-			r.version = my_strdup(f->version);
-			r.description = my_strdup(f->description ? f->description : "");
+			r.version = xstrdup(f->version);
+			r.description = xstrdup(f->description ? f->description : "");
 			r.type = REV_SET;
-			r.hash = my_strdup(f->hash);
+			r.hash = xstrdup(f->hash);
 			rc = my_hist_write_revision(st, &r);
 			my_revision_clear(&r);
 		}

@@ -131,13 +131,13 @@ my_snapshot_put(Snapshot *s, ObjKind kind, const char *name, const char *fp, con
 
 	if (!found)
 	{
-		s->items = my_realloc(s->items, (s->n + 1) * sizeof(SnapObj));
+		s->items = xrealloc(s->items, (s->n + 1) * sizeof(SnapObj));
 		memmove(&s->items[pos + 1], &s->items[pos], (s->n - pos) * sizeof(SnapObj));
 		s->n++;
 		o = &s->items[pos];
 		memset(o, 0, sizeof(*o));
 		o->kind = kind;
-		o->name = my_strdup(name);
+		o->name = xstrdup(name);
 	}
 	else
 		o = &s->items[pos];
@@ -145,7 +145,7 @@ my_snapshot_put(Snapshot *s, ObjKind kind, const char *name, const char *fp, con
 	if (image != o->image)
 	{
 		free(o->image);
-		o->image = my_strdup(image);
+		o->image = xstrdup(image);
 	}
 	if (o->image)
 		my_sha256_hex(o->image, strlen(o->image), o->hash);
@@ -171,13 +171,13 @@ void
 my_snapshot_copy(Snapshot *dst, const Snapshot *src)
 {
 	my_snapshot_free(dst);
-	dst->items = my_alloc((src->n + 1) * sizeof(SnapObj));
+	dst->items = xcalloc(1, (src->n + 1) * sizeof(SnapObj));
 	dst->n = src->n;
 	for (int i = 0; i < src->n; i++)
 	{
 		dst->items[i] = src->items[i];
-		dst->items[i].name = my_strdup(src->items[i].name);
-		dst->items[i].image = my_strdup(src->items[i].image);
+		dst->items[i].name = xstrdup(src->items[i].name);
+		dst->items[i].image = xstrdup(src->items[i].image);
 	}
 }
 
@@ -214,59 +214,59 @@ my_snapshot_free(Snapshot *s)
 static char *
 fingerprint_sql(MyState *st, bool tables_only)
 {
-	MyBuf		sb;
+	StrBuf		sb;
 	char	   *db = my_literal(st, st->db);
 	char	   *dbt;
 
 	/* the bookkeeping tables are filtered out before the server opens them */
 	if (strcmp(st->rdb, st->db) == 0)
 	{
-		MyBuf		b;
+		StrBuf		b;
 
-		mb_init(&b);
-		mb_printf(&b, "%s AND TABLE_NAME NOT IN (", db);
+		sb_init(&b);
+		sb_printf(&b, "%s AND TABLE_NAME NOT IN (", db);
 		for (int i = 0; bookkeeping[i]; i++)
-			mb_printf(&b, "%s'%s'", i ? ", " : "", bookkeeping[i]);
-		mb_putc(&b, ')');
-		dbt = mb_steal(&b);
+			sb_printf(&b, "%s'%s'", i ? ", " : "", bookkeeping[i]);
+		sb_putc(&b, ')');
+		dbt = sb_steal(&b);
 	}
 	else
-		dbt = my_strdup(db);
+		dbt = xstrdup(db);
 
-	mb_init(&sb);
-	mb_printf(&sb,
+	sb_init(&sb);
+	sb_printf(&sb,
 			  "SELECT CASE TABLE_TYPE WHEN 'VIEW' THEN 'v' WHEN 'SEQUENCE' THEN 's' ELSE 't' END, "
 			  "TABLE_NAME, 'a', '', 0, CONCAT_WS('|', TABLE_TYPE, IFNULL(ENGINE, '~'), "
 			  "IFNULL(TABLE_COLLATION, '~'), IFNULL(CREATE_OPTIONS, '~'), TABLE_COMMENT) "
 			  "FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s%s", dbt,
 			  tables_only ? " AND TABLE_TYPE <> 'VIEW'" : "");
-	mb_printf(&sb,
+	sb_printf(&sb,
 			  " UNION ALL SELECT 't', TABLE_NAME, 'b', '', ORDINAL_POSITION, CONCAT_WS('|', COLUMN_NAME, "
 			  "IFNULL(COLUMN_DEFAULT, '~'), IS_NULLABLE, COLUMN_TYPE, "
 			  "IFNULL(CHARACTER_SET_NAME, '~'), IFNULL(COLLATION_NAME, '~'), EXTRA, COLUMN_COMMENT, "
 			  "IFNULL(GENERATION_EXPRESSION, '~')) "
 			  "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = %s", dbt);
-	mb_printf(&sb,
+	sb_printf(&sb,
 			  " UNION ALL SELECT 't', TABLE_NAME, 'c', INDEX_NAME, SEQ_IN_INDEX, CONCAT_WS('|', "
 			  "NON_UNIQUE, COLUMN_NAME, IFNULL(SUB_PART, '~'), INDEX_TYPE, "
 			  "IFNULL(COLLATION, '~'), INDEX_COMMENT, IFNULL(COMMENT, '~')%s) "
 			  "FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = %s",
 			  st->mariadb && st->server_version >= 100600 ? ", IGNORED" : "", dbt);
-	mb_printf(&sb,
+	sb_printf(&sb,
 			  " UNION ALL SELECT 'k', TABLE_NAME, 'e', CONSTRAINT_NAME, 0, '' "
 			  "FROM information_schema.TABLE_CONSTRAINTS WHERE TABLE_SCHEMA = %s "
 			  "AND CONSTRAINT_TYPE = 'CHECK'", dbt);
-	mb_printf(&sb,
+	sb_printf(&sb,
 			  " UNION ALL SELECT 't', TABLE_NAME, 'f', CONSTRAINT_NAME, 0, CONCAT_WS('|', "
 			  "UPDATE_RULE, DELETE_RULE, REFERENCED_TABLE_NAME, MATCH_OPTION) "
 			  "FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = %s", db);
-	mb_printf(&sb,
+	sb_printf(&sb,
 			  " UNION ALL SELECT 't', TABLE_NAME, 'g', CONSTRAINT_NAME, ORDINAL_POSITION, CONCAT_WS('|', "
 			  "COLUMN_NAME, IFNULL(REFERENCED_TABLE_SCHEMA, '~'), "
 			  "IFNULL(REFERENCED_TABLE_NAME, '~'), IFNULL(REFERENCED_COLUMN_NAME, '~')) "
 			  "FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = %s "
 			  "AND REFERENCED_TABLE_NAME IS NOT NULL", dbt);
-	mb_printf(&sb,
+	sb_printf(&sb,
 			  " UNION ALL SELECT 'g', TRIGGER_NAME, 'a', '', 0, CONCAT_WS('|', EVENT_MANIPULATION, "
 			  "EVENT_OBJECT_TABLE, ACTION_ORDER, ACTION_STATEMENT, ACTION_TIMING, "
 			  "IFNULL(CREATED, '~'), SQL_MODE, DEFINER) "
@@ -274,22 +274,22 @@ fingerprint_sql(MyState *st, bool tables_only)
 	if (!tables_only)
 	{
 		/* after a statement on tables only, views and routines cannot change */
-		mb_printf(&sb,
+		sb_printf(&sb,
 				  " UNION ALL SELECT 'v', TABLE_NAME, 'b', '', 0, CONCAT_WS('|', VIEW_DEFINITION, "
 				  "CHECK_OPTION, DEFINER, SECURITY_TYPE, ALGORITHM) "
 				  "FROM information_schema.VIEWS WHERE TABLE_SCHEMA = %s", db);
-		mb_printf(&sb,
+		sb_printf(&sb,
 				  " UNION ALL SELECT IF(ROUTINE_TYPE = 'PROCEDURE', 'p', 'f'), ROUTINE_NAME, 'a', '', 0, "
 				  "CONCAT_WS('|', IFNULL(ROUTINE_DEFINITION, '~'), IFNULL(DTD_IDENTIFIER, '~'), "
 				  "IS_DETERMINISTIC, SQL_DATA_ACCESS, SECURITY_TYPE, CREATED, LAST_ALTERED, SQL_MODE, "
 				  "ROUTINE_COMMENT, DEFINER) "
 				  "FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = %s", db);
-		mb_printf(&sb,
+		sb_printf(&sb,
 				  " UNION ALL SELECT IF(ROUTINE_TYPE = 'PROCEDURE', 'p', 'f'), SPECIFIC_NAME, 'b', '', "
 				  "ORDINAL_POSITION, CONCAT_WS('|', IFNULL(PARAMETER_MODE, '~'), "
 				  "IFNULL(PARAMETER_NAME, '~'), DTD_IDENTIFIER) "
 				  "FROM information_schema.PARAMETERS WHERE SPECIFIC_SCHEMA = %s", db);
-		mb_printf(&sb,
+		sb_printf(&sb,
 				  " UNION ALL SELECT 'e', EVENT_NAME, 'a', '', 0, CONCAT_WS('|', EVENT_DEFINITION, EVENT_TYPE, "
 				  "IFNULL(EXECUTE_AT, '~'), IFNULL(INTERVAL_VALUE, '~'), IFNULL(INTERVAL_FIELD, '~'), "
 				  "STATUS, ON_COMPLETION, LAST_ALTERED, DEFINER, SQL_MODE) "
@@ -297,7 +297,7 @@ fingerprint_sql(MyState *st, bool tables_only)
 	}
 	free(db);
 	free(dbt);
-	return mb_steal(&sb);
+	return sb_steal(&sb);
 }
 
 static ObjKind
@@ -347,14 +347,14 @@ static void
 fp_add(Snapshot *tmp, ObjKind k, const char *name, const char *part)
 {
 	SnapObj    *o = my_snapshot_find(tmp, k, name);
-	MyBuf		sb;
+	StrBuf		sb;
 
-	mb_init(&sb);
+	sb_init(&sb);
 	if (o && o->image)
-		mb_puts(&sb, o->image);
-	mb_puts(&sb, part);
+		sb_puts(&sb, o->image);
+	sb_puts(&sb, part);
 	my_snapshot_put(tmp, k, name, "", sb.data);
-	mb_free(&sb);
+	sb_free(&sb);
 }
 
 /*
@@ -380,7 +380,7 @@ my_catalog_fingerprints(MyState *st, bool tables_only, Snapshot *out)
 	if (rc != DRV_OK)
 		return rc;
 
-	sorted = my_alloc((r.nrows + 1) * sizeof(char **));
+	sorted = xcalloc(1, (r.nrows + 1) * sizeof(char **));
 	for (int i = 0; i < r.nrows; i++)
 		sorted[i] = r.rows[i];
 	qsort(sorted, r.nrows, sizeof(char **), fp_row_cmp);
@@ -405,7 +405,7 @@ my_catalog_fingerprints(MyState *st, bool tables_only, Snapshot *out)
 		if ((k == OBJ_TABLE || k == OBJ_SEQUENCE || k == OBJ_VIEW) &&
 			my_is_bookkeeping_table(st, row[1]))
 			continue;
-		part = my_sprintf("%s:%s:%s:%s;", row[2] ? row[2] : "", row[3] ? row[3] : "",
+		part = xasprintf("%s:%s:%s:%s;", row[2] ? row[2] : "", row[3] ? row[3] : "",
 						  row[4] ? row[4] : "", row[5] ? row[5] : "~");
 		fp_add(&tmp, k, row[1], part);
 		free(part);
@@ -419,11 +419,11 @@ my_catalog_fingerprints(MyState *st, bool tables_only, Snapshot *out)
 	 * when few tables have checks they contribute their whole image instead
 	 * (one SHOW CREATE each); with many, the one query is cheaper.
 	 */
-	images = my_alloc((with_checks.n + 1) * sizeof(char *));
+	images = xcalloc(1, (with_checks.n + 1) * sizeof(char *));
 	if (with_checks.n > CHECK_TABLES_BY_IMAGE)
 	{
 		char	   *db = my_literal(st, st->db);
-		char	   *q = my_sprintf("SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE "
+		char	   *q = xasprintf("SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE "
 								   "FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = %s",
 								   db);
 
@@ -432,7 +432,7 @@ my_catalog_fingerprints(MyState *st, bool tables_only, Snapshot *out)
 		free(q);
 		if (rc == DRV_OK)
 		{
-			sorted = my_alloc((r.nrows + 1) * sizeof(char **));
+			sorted = xcalloc(1, (r.nrows + 1) * sizeof(char **));
 			for (int i = 0; i < r.nrows; i++)
 				sorted[i] = r.rows[i];
 			qsort(sorted, r.nrows, sizeof(char **), check_row_cmp);
@@ -443,7 +443,7 @@ my_catalog_fingerprints(MyState *st, bool tables_only, Snapshot *out)
 
 				if (row[0] == NULL || my_snapshot_find(&tmp, OBJ_TABLE, row[0]) == NULL)
 					continue;
-				part = my_sprintf("e:%s:%s;", row[1] ? row[1] : "", row[2] ? row[2] : "~");
+				part = xasprintf("e:%s:%s;", row[1] ? row[1] : "", row[2] ? row[2] : "~");
 				fp_add(&tmp, OBJ_TABLE, row[0], part);
 				free(part);
 			}
@@ -464,7 +464,7 @@ my_catalog_fingerprints(MyState *st, bool tables_only, Snapshot *out)
 			if (o == NULL || images[i] == NULL)
 				continue;
 			my_sha256_hex(images[i], strlen(images[i]), hex);
-			part = my_sprintf("e:%s;", hex);
+			part = xasprintf("e:%s;", hex);
 			fp_add(&tmp, OBJ_TABLE, with_checks.items[i], part);
 			free(part);
 		}
@@ -533,7 +533,7 @@ normalize_table_image(char *img)
 int
 my_catalog_image(MyState *st, ObjKind kind, const char *name, char **image)
 {
-	MyBuf		sb;
+	StrBuf		sb;
 	MyRows		r;
 	char	   *err = NULL;
 	int			rc;
@@ -542,8 +542,8 @@ my_catalog_image(MyState *st, ObjKind kind, const char *name, char **image)
 	};
 
 	*image = NULL;
-	mb_init(&sb);
-	mb_printf(&sb, "SHOW CREATE %s %s.", show[kind], st->qdb);
+	sb_init(&sb);
+	sb_printf(&sb, "SHOW CREATE %s %s.", show[kind], st->qdb);
 	mb_ident(&sb, name);
 	if (mysql_real_query(st->conn, sb.data, sb.len) != 0)
 	{
@@ -552,7 +552,7 @@ my_catalog_image(MyState *st, ObjKind kind, const char *name, char **image)
 		/* the object does not exist (any more) */
 		if (e == 1146 || e == 1305 || e == 1360 || e == 1539 || e == 1347)
 		{
-			mb_free(&sb);
+			sb_free(&sb);
 			return DRV_OK;
 		}
 		rc = my_exec(st, sb.data, &err);	/* re-run to classify and report */
@@ -565,7 +565,7 @@ my_catalog_image(MyState *st, ObjKind kind, const char *name, char **image)
 						  my_obj_kind_name(kind), name, err);
 			free(err);
 		}
-		mb_free(&sb);
+		sb_free(&sb);
 		return rc == DRV_OK ? DRV_ERROR : rc;
 	}
 	{
@@ -578,9 +578,9 @@ my_catalog_image(MyState *st, ObjKind kind, const char *name, char **image)
 			unsigned long *len = row ? mysql_fetch_lengths(res) : NULL;
 			MYSQL_FIELD *fields = mysql_fetch_fields(res);
 			int			nf = mysql_num_fields(res);
-			MyBuf		img;
+			StrBuf		img;
 
-			mb_init(&img);
+			sb_init(&img);
 			if (row)
 			{
 				const char *body = NULL;
@@ -601,18 +601,18 @@ my_catalog_image(MyState *st, ObjKind kind, const char *name, char **image)
 							  strcasecmp(fn, "character_set_client") == 0 ||
 							  strcasecmp(fn, "collation_connection") == 0 ||
 							  strcasecmp(fn, "time_zone") == 0))
-						mb_printf(&img, "-- %s: %s\n", fn, row[j] ? row[j] : "");
+						sb_printf(&img, "-- %s: %s\n", fn, row[j] ? row[j] : "");
 				}
 				if (body)
 				{
-					mb_putn(&img, body, bodylen);
+					sb_put(&img, body, bodylen);
 					if (kind == OBJ_TABLE)
 						normalize_table_image(img.data);
-					*image = mb_steal(&img);
+					*image = sb_steal(&img);
 				}
 			}
 			if (img.data)
-				mb_free(&img);
+				sb_free(&img);
 			mysql_free_result(res);
 		}
 		while (mysql_next_result(st->conn) == 0)
@@ -623,7 +623,7 @@ my_catalog_image(MyState *st, ObjKind kind, const char *name, char **image)
 				mysql_free_result(more);
 		}
 	}
-	mb_free(&sb);
+	sb_free(&sb);
 	return DRV_OK;
 }
 
@@ -641,7 +641,7 @@ my_catalog_load_images(MyState *st, Snapshot *s)
 		if (rc != DRV_OK)
 			return rc;
 		if (img == NULL)
-			img = my_strdup("");	/* vanished meanwhile: an empty image never matches */
+			img = xstrdup("");	/* vanished meanwhile: an empty image never matches */
 		my_snapshot_put(s, s->items[i].kind, s->items[i].name, s->items[i].fp, img);
 		free(img);
 	}
@@ -665,7 +665,7 @@ my_image_meta(const char *image, const char *key)
 
 			while (*v == ' ')
 				v++;
-			return my_strndup(v, eol ? (size_t) (eol - v) : strlen(v));
+			return xstrndup(v, eol ? (size_t) (eol - v) : strlen(v));
 		}
 		p = eol ? eol + 1 : NULL;
 	}
@@ -703,7 +703,7 @@ trim_dup(const char *s, size_t n)
 		s++, n--;
 	while (n > 0 && isspace((unsigned char) s[n - 1]))
 		n--;
-	return my_strndup(s, n);
+	return xstrndup(s, n);
 }
 
 /* split "a, b(c, d), 'e,f'" at top-level commas, between start and end */
@@ -808,15 +808,15 @@ parse_column(TableDef *t, const char *item)
 	const char *def;
 
 	my_lex(item, &tl);
-	t->cols = my_realloc(t->cols, (t->ncols + 1) * sizeof(ColDef));
+	t->cols = xrealloc(t->cols, (t->ncols + 1) * sizeof(ColDef));
 	c = &t->cols[t->ncols++];
 	memset(c, 0, sizeof(*c));
-	c->name = my_strdup(tl.items[0].text);
+	c->name = xstrdup(tl.items[0].text);
 	name_end = tl.items[0].end;
 	def = item + name_end;
 	while (isspace((unsigned char) *def))
 		def++;
-	c->def = my_strdup(def);
+	c->def = xstrdup(def);
 
 	/* the type: first word, its parenthesised arguments, unsigned/zerofill */
 	if (tl.n > 1 && tl.items[1].kind == TK_WORD)
@@ -824,7 +824,7 @@ parse_column(TableDef *t, const char *item)
 		int			i = 2;
 		size_t		tend = tl.items[1].end;
 
-		c->base = my_strdup(tl.items[1].text);
+		c->base = xstrdup(tl.items[1].text);
 		for (char *p = c->base; *p; p++)
 			*p = tolower((unsigned char) *p);
 		if (i < tl.n && tl.items[i].kind == TK_PUNCT && tl.items[i].text[0] == '(')
@@ -842,8 +842,8 @@ parse_column(TableDef *t, const char *item)
 	}
 	else
 	{
-		c->base = my_strdup("");
-		c->type = my_strdup("");
+		c->base = xstrdup("");
+		c->type = xstrdup("");
 	}
 	for (int i = 0; textual_types[i]; i++)
 		if (strcmp(c->base, textual_types[i]) == 0)
@@ -860,9 +860,9 @@ parse_column(TableDef *t, const char *item)
 		else if (my_tok_is(k, "AUTO_INCREMENT"))
 			c->auto_inc = true;
 		else if (my_tok_is(k, "CHARACTER") && i + 2 < tl.n && my_tok_is(&tl.items[i + 1], "SET"))
-			c->charset = my_strdup(tl.items[i + 2].text);
+			c->charset = xstrdup(tl.items[i + 2].text);
 		else if (my_tok_is(k, "COLLATE") && i + 1 < tl.n)
-			c->collation = my_strdup(tl.items[i + 1].text);
+			c->collation = xstrdup(tl.items[i + 1].text);
 		else if (my_tok_is(k, "VIRTUAL") && c->generated)
 			c->generated = 1;
 		else if ((my_tok_is(k, "STORED") || my_tok_is(k, "PERSISTENT")) && c->generated)
@@ -887,15 +887,15 @@ parse_key_columns(const char *list, char ***cols, int **prefix, int *ncols)
 	MyList		items = {0};
 
 	split_items(list, 0, strlen(list), &items);
-	*cols = my_alloc((items.n + 1) * sizeof(char *));
-	*prefix = my_alloc((items.n + 1) * sizeof(int));
+	*cols = xcalloc(1, (items.n + 1) * sizeof(char *));
+	*prefix = xcalloc(1, (items.n + 1) * sizeof(int));
 	*ncols = items.n;
 	for (int i = 0; i < items.n; i++)
 	{
 		TokList		tl;
 
 		my_lex(items.items[i], &tl);
-		(*cols)[i] = my_strdup(tl.n > 0 ? tl.items[0].text : "");
+		(*cols)[i] = xstrdup(tl.n > 0 ? tl.items[0].text : "");
 		if (tl.n > 3 && tl.items[1].kind == TK_PUNCT && tl.items[1].text[0] == '(' &&
 			tl.items[2].kind == TK_NUMBER)
 			(*prefix)[i] = atoi(tl.items[2].text);
@@ -912,18 +912,18 @@ parse_key(TableDef *t, const char *item, char kind)
 	TokList		tl;
 
 	/* the name comes before the column list (not for PRIMARY KEY) */
-	t->keys = my_realloc(t->keys, (t->nkeys + 1) * sizeof(KeyDef));
+	t->keys = xrealloc(t->keys, (t->nkeys + 1) * sizeof(KeyDef));
 	k = &t->keys[t->nkeys++];
 	memset(k, 0, sizeof(*k));
 	k->kind = kind;
-	k->def = my_strdup(item);
+	k->def = xstrdup(item);
 	if (kind != 'P')
 	{
 		my_lex(item, &tl);
 		for (int i = 0; i < tl.n; i++)
 			if (tl.items[i].kind == TK_QIDENT)
 			{
-				k->name = my_strdup(tl.items[i].text);
+				k->name = xstrdup(tl.items[i].text);
 				open = item + tl.items[i].end;
 				open = strchr(open, '(');
 				break;
@@ -934,7 +934,7 @@ parse_key(TableDef *t, const char *item, char kind)
 	{
 		size_t		o = open - item;
 		size_t		cl = match_paren(item, o);
-		char	   *list = my_strndup(item + o + 1, cl > o ? cl - o - 1 : 0);
+		char	   *list = xstrndup(item + o + 1, cl > o ? cl - o - 1 : 0);
 
 		parse_key_columns(list, &k->cols, &k->prefix, &k->ncols);
 		free(list);
@@ -959,17 +959,17 @@ parse_constraint(TableDef *t, const char *item)
 	ConDef	   *c;
 
 	my_lex(item, &tl);
-	t->cons = my_realloc(t->cons, (t->ncons + 1) * sizeof(ConDef));
+	t->cons = xrealloc(t->cons, (t->ncons + 1) * sizeof(ConDef));
 	c = &t->cons[t->ncons++];
 	memset(c, 0, sizeof(*c));
-	c->def = my_strdup(item);
-	c->name = my_strdup(tl.n > 1 ? tl.items[1].text : "");
+	c->def = xstrdup(item);
+	c->name = xstrdup(tl.n > 1 ? tl.items[1].text : "");
 	if (tl.n > 3 && my_tok_is(&tl.items[2], "FOREIGN"))
 	{
 		const char *p = item + tl.items[3].end;	/* after KEY */
 		size_t		o = strchr(p, '(') - item;
 		size_t		cl = match_paren(item, o);
-		char	   *list = my_strndup(item + o + 1, cl - o - 1);
+		char	   *list = xstrndup(item + o + 1, cl - o - 1);
 
 		c->kind = 'F';
 		c->cols = names_in(list, &c->ncols);
@@ -982,11 +982,11 @@ parse_constraint(TableDef *t, const char *item)
 
 				if (j + 2 < tl.n && tl.items[j + 1].kind == TK_PUNCT && tl.items[j + 1].text[0] == '.')
 					j += 2;
-				c->ref_table = my_strdup(tl.items[j].text);
+				c->ref_table = xstrdup(tl.items[j].text);
 				o = tl.items[j].end;
 				o = strchr(item + o, '(') - item;
 				cl = match_paren(item, o);
-				list = my_strndup(item + o + 1, cl - o - 1);
+				list = xstrndup(item + o + 1, cl - o - 1);
 				c->ref_cols = names_in(list, &nref);
 				free(list);
 				break;
@@ -1002,10 +1002,10 @@ parse_constraint(TableDef *t, const char *item)
 			size_t		o = open - item;
 			size_t		cl = match_paren(item, o);
 
-			c->expr = my_strndup(item + o + 1, cl - o - 1);
+			c->expr = xstrndup(item + o + 1, cl - o - 1);
 		}
 		else
-			c->expr = my_strdup("1");
+			c->expr = xstrdup("1");
 	}
 	my_toklist_free(&tl);
 }
@@ -1028,12 +1028,12 @@ parse_options(TableDef *t, const char *s)
 		if (strncmp(p, "PARTITION", 9) == 0 || strncmp(p, "/*!50100 PARTITION", 18) == 0 ||
 			strncmp(p, "/*!50500 PARTITION", 18) == 0)
 		{
-			t->unsupported = my_strdup("it is partitioned");
+			t->unsupported = xstrdup("it is partitioned");
 			break;
 		}
 		if (strncmp(p, "WITH SYSTEM VERSIONING", 22) == 0)
 		{
-			t->unsupported = my_strdup("it is system-versioned");
+			t->unsupported = xstrdup("it is system-versioned");
 			p += 22;
 			continue;
 		}
@@ -1043,7 +1043,7 @@ parse_options(TableDef *t, const char *s)
 		if (*p != '=')
 		{
 			free(t->unsupported);
-			t->unsupported = my_sprintf("its options end with \"%s\", which the driver does not know", k);
+			t->unsupported = xasprintf("its options end with \"%s\", which the driver does not know", k);
 			break;
 		}
 		key = trim_dup(k, p - k);
@@ -1071,7 +1071,7 @@ parse_options(TableDef *t, const char *s)
 				}
 				p++;
 			}
-			val = my_strndup(v, p - v);
+			val = xstrndup(v, p - v);
 		}
 		else
 		{
@@ -1079,9 +1079,9 @@ parse_options(TableDef *t, const char *s)
 
 			while (*p && !isspace((unsigned char) *p))
 				p++;
-			val = my_strndup(v, p - v);
+			val = xstrndup(v, p - v);
 		}
-		t->opts = my_realloc(t->opts, (t->nopts + 1) * sizeof(TableOpt));
+		t->opts = xrealloc(t->opts, (t->nopts + 1) * sizeof(TableOpt));
 		t->opts[t->nopts].key = key;
 		t->opts[t->nopts].value = val;
 		t->nopts++;
@@ -1096,7 +1096,7 @@ parse_options(TableDef *t, const char *s)
 TableDef *
 my_tabledef_parse(const char *image)
 {
-	TableDef   *t = my_alloc(sizeof(TableDef));
+	TableDef   *t = xcalloc(1, sizeof(TableDef));
 	const char *open = strchr(image, '(');
 	TokList		tl;
 	MyList		items = {0};
@@ -1105,17 +1105,17 @@ my_tabledef_parse(const char *image)
 
 	my_lex(image, &tl);
 	if (tl.n > 2 && my_tok_is(&tl.items[0], "CREATE") && my_tok_is(&tl.items[1], "TABLE"))
-		t->name = my_strdup(tl.items[2].text);
+		t->name = xstrdup(tl.items[2].text);
 	else
 	{
-		t->name = my_strdup("?");
-		t->unsupported = my_strdup("its definition is not a CREATE TABLE statement");
+		t->name = xstrdup("?");
+		t->unsupported = xstrdup("its definition is not a CREATE TABLE statement");
 	}
 	if (open == NULL || t->unsupported)
 	{
 		my_toklist_free(&tl);
 		if (t->unsupported == NULL)
-			t->unsupported = my_strdup("its definition has no column list");
+			t->unsupported = xstrdup("its definition has no column list");
 		return t;
 	}
 	/* the column list opens after the name */
@@ -1144,7 +1144,7 @@ my_tabledef_parse(const char *image)
 		else if (strncmp(it, "CONSTRAINT", 10) == 0)
 			parse_constraint(t, it);
 		else if (t->unsupported == NULL)
-			t->unsupported = my_sprintf("its definition contains \"%.60s\"", it);
+			t->unsupported = xasprintf("its definition contains \"%.60s\"", it);
 	}
 	ml_free(&items);
 	if (image[cl] == ')')
@@ -1152,9 +1152,9 @@ my_tabledef_parse(const char *image)
 	for (int i = 0; i < t->nopts; i++)
 	{
 		if (strcmp(t->opts[i].key, "DEFAULT CHARSET") == 0 || strcmp(t->opts[i].key, "CHARSET") == 0)
-			t->charset = my_strdup(t->opts[i].value);
+			t->charset = xstrdup(t->opts[i].value);
 		else if (strcmp(t->opts[i].key, "COLLATE") == 0)
-			t->collation = my_strdup(t->opts[i].value);
+			t->collation = xstrdup(t->opts[i].value);
 	}
 	return t;
 }
@@ -1262,7 +1262,7 @@ my_table_canonical(const char *image)
 	TableDef   *t = my_tabledef_parse(image);
 	const char *open = strstr(image, " (\n");
 	const char *close = strstr(image, "\n) ");
-	MyBuf		sb;
+	StrBuf		sb;
 	MyList		items = {0};
 	int		   *cat;
 	int			nkeys = 0;
@@ -1270,10 +1270,10 @@ my_table_canonical(const char *image)
 	if (t->unsupported || open == NULL || close == NULL || close < open)
 	{
 		my_tabledef_free(t);
-		return my_strdup(image);
+		return xstrdup(image);
 	}
 	split_items(image, open + 3 - image, close - image, &items);
-	cat = my_alloc((items.n + 1) * sizeof(int));
+	cat = xcalloc(1, (items.n + 1) * sizeof(int));
 	for (int i = 0; i < items.n; i++)
 	{
 		cat[i] = -1;
@@ -1285,35 +1285,35 @@ my_table_canonical(const char *image)
 				break;
 			}
 	}
-	mb_init(&sb);
-	mb_putn(&sb, image, open + 3 - image);
+	sb_init(&sb);
+	sb_put(&sb, image, open + 3 - image);
 	{
 		bool		first = true;
 		int			i = 0;
 
 		/* items before the keys, the keys by category, the rest */
 		for (; i < items.n && cat[i] < 0; i++, first = false)
-			mb_printf(&sb, "%s  %s", first ? "" : ",\n", items.items[i]);
+			sb_printf(&sb, "%s  %s", first ? "" : ",\n", items.items[i]);
 		for (int c = 0; c < KEY_CATEGORIES; c++)
 			for (int j = i; j < items.n; j++)
 				if (cat[j] == c)
 				{
-					mb_printf(&sb, "%s  %s", first ? "" : ",\n", items.items[j]);
+					sb_printf(&sb, "%s  %s", first ? "" : ",\n", items.items[j]);
 					first = false;
 				}
 		for (int j = i; j < items.n; j++)
 			if (cat[j] < 0)
 			{
-				mb_printf(&sb, "%s  %s", first ? "" : ",\n", items.items[j]);
+				sb_printf(&sb, "%s  %s", first ? "" : ",\n", items.items[j]);
 				first = false;
 			}
 	}
-	mb_puts(&sb, close);
+	sb_puts(&sb, close);
 	free(cat);
 	ml_free(&items);
 	my_tabledef_free(t);
 	(void) nkeys;
-	return mb_steal(&sb);
+	return sb_steal(&sb);
 }
 
 /* column names are case-insensitive in MySQL */
@@ -1341,14 +1341,14 @@ my_col_effective_charset(const TableDef *t, const ColDef *c)
 	if (!c->textual)
 		return NULL;
 	if (c->charset)
-		return my_strdup(c->charset);
+		return xstrdup(c->charset);
 	if (c->collation)
 	{
 		const char *u = strchr(c->collation, '_');
 
-		return u ? my_strndup(c->collation, u - c->collation) : my_strdup(c->collation);
+		return u ? xstrndup(c->collation, u - c->collation) : xstrdup(c->collation);
 	}
-	return my_strdup(t->charset ? t->charset : "");
+	return xstrdup(t->charset ? t->charset : "");
 }
 
 char *
@@ -1357,6 +1357,6 @@ my_col_effective_collation(const TableDef *t, const ColDef *c)
 	if (!c->textual)
 		return NULL;
 	if (c->collation)
-		return my_strdup(c->collation);
-	return my_strdup(t->collation ? t->collation : "");
+		return xstrdup(c->collation);
+	return xstrdup(t->collation ? t->collation : "");
 }

@@ -36,8 +36,8 @@ short_sql(const char *sql)
 	size_t		n = strlen(sql);
 
 	if (n <= DETAIL_SQL_MAX)
-		return my_strdup(sql);
-	return my_sprintf("%.*s...", DETAIL_SQL_MAX, sql);
+		return xstrdup(sql);
+	return xasprintf("%.*s...", DETAIL_SQL_MAX, sql);
 }
 
 bool
@@ -73,7 +73,7 @@ url_param(const char *params, const char *key)
 		size_t		len = amp ? (size_t) (amp - p) : strlen(p);
 
 		if (len > klen && strncmp(p, key, klen) == 0 && p[klen] == '=')
-			return my_strndup(p + klen + 1, len - klen - 1);
+			return xstrndup(p + klen + 1, len - klen - 1);
 		p = amp ? amp + 1 : NULL;
 	}
 	return NULL;
@@ -82,7 +82,7 @@ url_param(const char *params, const char *key)
 static char *
 make_lock_name(const char *db)
 {
-	char	   *name = my_sprintf("migrate.%s", db);
+	char	   *name = xasprintf("migrate.%s", db);
 
 	/* user-level lock names are limited to 64 characters */
 	if (strlen(name) > 64)
@@ -91,7 +91,7 @@ make_lock_name(const char *db)
 
 		my_sha256_hex(db, strlen(db), hex);
 		free(name);
-		name = my_sprintf("migrate.%.48s", hex);
+		name = xasprintf("migrate.%.48s", hex);
 	}
 	return name;
 }
@@ -100,7 +100,7 @@ int
 my_connect(Driver *d)
 {
 	const ConnUrl *u = d->url;
-	MyState    *st = my_alloc(sizeof(MyState));
+	MyState    *st = xcalloc(1, sizeof(MyState));
 	unsigned int timeout = 10;
 	my_bool		off = 0;
 	char	   *socket = u->socket;
@@ -117,8 +117,8 @@ my_connect(Driver *d)
 		log_error_hint("Add the database to the URL, as in mysql://user@127.0.0.1:3306/appdb.");
 		return DRV_ERROR;
 	}
-	st->db = my_strdup(u->dbname);
-	st->rdb = my_strdup(d->opts && d->opts->revisions_schema ? d->opts->revisions_schema : u->dbname);
+	st->db = xstrdup(u->dbname);
+	st->rdb = xstrdup(d->opts && d->opts->revisions_schema ? d->opts->revisions_schema : u->dbname);
 	st->qdb = my_quote_ident(st->db);
 	st->qrdb = my_quote_ident(st->rdb);
 	st->lock_name = make_lock_name(st->db);
@@ -241,7 +241,7 @@ fail(MyState *st, const char *sql, char **errmsg)
 	unsigned int err = mysql_errno(st->conn);
 
 	if (errmsg)
-		*errmsg = my_sprintf("ERROR %u (%s): %s", err, mysql_sqlstate(st->conn),
+		*errmsg = xasprintf("ERROR %u (%s): %s", err, mysql_sqlstate(st->conn),
 							 mysql_error(st->conn));
 	if (my_conn_lost_errno(err))
 	{
@@ -290,21 +290,21 @@ my_exec(MyState *st, const char *sql, char **errmsg)
 int
 my_execf(MyState *st, const char *fmt,...)
 {
-	MyBuf		sb;
+	StrBuf		sb;
 	va_list		ap;
 	int			n,
 				rc;
 
-	mb_init(&sb);
+	sb_init(&sb);
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	sb.data = my_realloc(sb.data, n + 1);
+	sb.data = xrealloc(sb.data, n + 1);
 	va_start(ap, fmt);
 	vsnprintf(sb.data, n + 1, fmt, ap);
 	va_end(ap);
 	rc = my_exec(st, sb.data, NULL);
-	mb_free(&sb);
+	sb_free(&sb);
 	return rc;
 }
 
@@ -328,17 +328,17 @@ my_query(MyState *st, const char *sql, MyRows *out)
 	}
 	out->ncols = mysql_num_fields(res);
 	out->nrows = (int) mysql_num_rows(res);
-	out->rows = my_alloc((out->nrows + 1) * sizeof(char **));
-	out->lengths = my_alloc((out->nrows + 1) * sizeof(unsigned long *));
+	out->rows = xcalloc(1, (out->nrows + 1) * sizeof(char **));
+	out->lengths = xcalloc(1, (out->nrows + 1) * sizeof(unsigned long *));
 	for (int i = 0; (row = mysql_fetch_row(res)) != NULL; i++)
 	{
 		unsigned long *len = mysql_fetch_lengths(res);
 
-		out->rows[i] = my_alloc(out->ncols * sizeof(char *));
-		out->lengths[i] = my_alloc(out->ncols * sizeof(unsigned long));
+		out->rows[i] = xcalloc(1, out->ncols * sizeof(char *));
+		out->lengths[i] = xcalloc(1, out->ncols * sizeof(unsigned long));
 		for (int j = 0; j < out->ncols; j++)
 		{
-			out->rows[i][j] = row[j] ? my_strndup(row[j], len[j]) : NULL;
+			out->rows[i][j] = row[j] ? xstrndup(row[j], len[j]) : NULL;
 			out->lengths[i][j] = len[j];
 		}
 	}
@@ -393,36 +393,36 @@ my_query_str(MyState *st, const char *sql, char **val)
 	if (rc != DRV_OK)
 		return rc;
 	if (r.nrows > 0 && r.ncols > 0 && r.rows[0][0])
-		*val = my_strdup(r.rows[0][0]);
+		*val = xstrdup(r.rows[0][0]);
 	my_rows_free(&r);
 	return DRV_OK;
 }
 
 /* A string literal through mysql_real_escape_string, in quotes. */
 void
-mb_literal(MyBuf *sb, MyState *st, const char *s)
+mb_literal(StrBuf *sb, MyState *st, const char *s)
 {
 	size_t		n = strlen(s);
-	char	   *buf = my_alloc(2 * n + 1);
+	char	   *buf = xcalloc(1, 2 * n + 1);
 	unsigned long len = mysql_real_escape_string(st->conn, buf, s, n);
 
-	mb_putc(sb, '\'');
-	mb_putn(sb, buf, len);
-	mb_putc(sb, '\'');
+	sb_putc(sb, '\'');
+	sb_put(sb, buf, len);
+	sb_putc(sb, '\'');
 	free(buf);
 }
 
 char *
 my_literal(MyState *st, const char *s)
 {
-	MyBuf		sb;
+	StrBuf		sb;
 
-	mb_init(&sb);
+	sb_init(&sb);
 	if (s == NULL)
-		mb_puts(&sb, "NULL");
+		sb_puts(&sb, "NULL");
 	else
 		mb_literal(&sb, st, s);
-	return mb_steal(&sb);
+	return sb_steal(&sb);
 }
 
 int
@@ -453,24 +453,24 @@ my_rollback(MyState *st)
 static void
 describe_holder(MyState *st)
 {
-	MyBuf		sb;
+	StrBuf		sb;
 	long long	holder;
 	bool		isnull;
 	MyRows		r;
 
-	mb_init(&sb);
-	mb_puts(&sb, "SELECT IS_USED_LOCK(");
+	sb_init(&sb);
+	sb_puts(&sb, "SELECT IS_USED_LOCK(");
 	mb_literal(&sb, st, st->lock_name);
-	mb_puts(&sb, ")");
+	sb_puts(&sb, ")");
 	if (my_query_int(st, sb.data, &holder, &isnull) != DRV_OK || isnull)
 	{
 		log_error_detail("Another session held the lock \"%s\" while this run waited for it.",
 						 st->lock_name);
-		mb_free(&sb);
+		sb_free(&sb);
 		return;
 	}
-	mb_reset(&sb);
-	mb_printf(&sb, "SELECT USER, HOST, COMMAND, TIME, LEFT(COALESCE(INFO, ''), 120) "
+	sb_reset(&sb);
+	sb_printf(&sb, "SELECT USER, HOST, COMMAND, TIME, LEFT(COALESCE(INFO, ''), 120) "
 			  "FROM information_schema.PROCESSLIST WHERE ID = %lld", holder);
 	if (my_query(st, sb.data, &r) == DRV_OK && r.nrows == 1)
 	{
@@ -487,24 +487,24 @@ describe_holder(MyState *st)
 	}
 	else
 		log_error_detail("The lock \"%s\" is held by connection %lld.", st->lock_name, holder);
-	mb_free(&sb);
+	sb_free(&sb);
 }
 
 int
 my_lock(Driver *d, int timeout_ms)
 {
 	MyState    *st = MYSTATE(d);
-	MyBuf		sb;
+	StrBuf		sb;
 	long long	got;
 	bool		isnull;
 	int			rc;
 
-	mb_init(&sb);
-	mb_puts(&sb, "SELECT GET_LOCK(");
+	sb_init(&sb);
+	sb_puts(&sb, "SELECT GET_LOCK(");
 	mb_literal(&sb, st, st->lock_name);
-	mb_printf(&sb, ", %.3f)", timeout_ms < 0 ? -1.0 : timeout_ms / 1000.0);
+	sb_printf(&sb, ", %.3f)", timeout_ms < 0 ? -1.0 : timeout_ms / 1000.0);
 	rc = my_query_int(st, sb.data, &got, &isnull);
-	mb_free(&sb);
+	sb_free(&sb);
 	if (rc != DRV_OK)
 		return rc;
 	if (isnull)
@@ -534,18 +534,18 @@ void
 my_unlock(Driver *d)
 {
 	MyState    *st = MYSTATE(d);
-	MyBuf		sb;
+	StrBuf		sb;
 	char	   *err = NULL;
 
 	if (st == NULL || !st->locked)
 		return;
-	mb_init(&sb);
-	mb_puts(&sb, "SELECT RELEASE_LOCK(");
+	sb_init(&sb);
+	sb_puts(&sb, "SELECT RELEASE_LOCK(");
 	mb_literal(&sb, st, st->lock_name);
-	mb_puts(&sb, ")");
+	sb_puts(&sb, ")");
 	(void) my_exec(st, sb.data, &err);
 	free(err);
-	mb_free(&sb);
+	sb_free(&sb);
 	st->locked = false;
 }
 
@@ -558,7 +558,7 @@ int
 my_check_alive(Driver *d)
 {
 	MyState    *st = MYSTATE(d);
-	MyBuf		sb;
+	StrBuf		sb;
 	long long	mine;
 	bool		isnull;
 	int			rc;
@@ -566,10 +566,10 @@ my_check_alive(Driver *d)
 
 	if (!st->locked)
 		return DRV_OK;
-	mb_init(&sb);
-	mb_puts(&sb, "SELECT IS_USED_LOCK(");
+	sb_init(&sb);
+	sb_puts(&sb, "SELECT IS_USED_LOCK(");
 	mb_literal(&sb, st, st->lock_name);
-	mb_puts(&sb, ") = CONNECTION_ID()");
+	sb_puts(&sb, ") = CONNECTION_ID()");
 	if (mysql_real_query(st->conn, sb.data, sb.len) != 0)
 	{
 		rc = fail(st, sb.data, &err);
@@ -578,7 +578,7 @@ my_check_alive(Driver *d)
 		else
 			log_error("could not check the migration lock: %s", err);
 		free(err);
-		mb_free(&sb);
+		sb_free(&sb);
 		st->locked = false;
 		return rc == DRV_CONN_LOST ? DRV_CONN_LOST : DRV_ERROR;
 	}
@@ -592,7 +592,7 @@ my_check_alive(Driver *d)
 			mysql_free_result(res);
 		drain_results(st);
 	}
-	mb_free(&sb);
+	sb_free(&sb);
 	if (isnull || mine != 1)
 	{
 		log_error("the migration lock \"%s\" is no longer held by this run", st->lock_name);

@@ -58,7 +58,7 @@ typedef struct Model
 static char *
 model_key(ObjKind k, const char *name)
 {
-	return my_sprintf("%s:%s", my_obj_kind_name(k), name);
+	return xasprintf("%s:%s", my_obj_kind_name(k), name);
 }
 
 static int
@@ -79,7 +79,7 @@ model_get(MyState *st, Model *m, ObjKind kind, const char *name, char **image)
 	}
 	if ((o = my_snapshot_find(&m->present, kind, name)) != NULL)
 	{
-		*image = my_strdup(o->image);
+		*image = xstrdup(o->image);
 		free(key);
 		return DRV_OK;
 	}
@@ -180,16 +180,16 @@ load_unit_objects(MyState *st, const UnitRef *u, Model *m, UnitObjects *uo)
 		my_unit_images_free(imgs, nimgs);
 		return rc;
 	}
-	uo->objs = my_alloc((nimgs + 1) * sizeof(PlanObject));
-	uo->after = my_alloc((nimgs + 1) * sizeof(char *));
+	uo->objs = xcalloc(1, (nimgs + 1) * sizeof(PlanObject));
+	uo->after = xcalloc(1, (nimgs + 1) * sizeof(char *));
 	for (int i = 0; i < nimgs && rc == DRV_OK; i++)
 	{
 		PlanObject *o = &uo->objs[uo->n];
 
 		o->kind = imgs[i].kind;
-		o->name = my_strdup(imgs[i].name);
-		o->live_name = my_strdup(imgs[i].name);
-		uo->after[uo->n] = my_strdup(imgs[i].image);
+		o->name = xstrdup(imgs[i].name);
+		o->live_name = xstrdup(imgs[i].name);
+		uo->after[uo->n] = xstrdup(imgs[i].image);
 		uo->n++;
 		rc = my_hist_image_before(st, u->id, o->kind, o->name, &o->target);
 	}
@@ -207,7 +207,7 @@ load_unit_objects(MyState *st, const UnitRef *u, Model *m, UnitObjects *uo)
 		if (a < 0 || b < 0 || uo->after[a] != NULL || uo->objs[b].target != NULL)
 			continue;
 		free(uo->objs[a].live_name);
-		uo->objs[a].live_name = my_strdup(ren[i].new_name);
+		uo->objs[a].live_name = xstrdup(ren[i].new_name);
 		free(uo->after[a]);
 		uo->after[a] = uo->after[b];
 		uo->after[b] = NULL;
@@ -240,7 +240,7 @@ load_unit_objects(MyState *st, const UnitRef *u, Model *m, UnitObjects *uo)
 			if (o->live)
 			{
 				free(o->live_name);
-				o->live_name = my_strdup(o->name);
+				o->live_name = xstrdup(o->name);
 			}
 		}
 	}
@@ -285,7 +285,7 @@ loss_allowed(DownCtx *c, const char *object)
 static int
 run_script(MyState *st, const char *script, char **err)
 {
-	char	   *copy = my_strdup(script);
+	char	   *copy = xstrdup(script);
 	char	   *p = copy;
 	int			rc = DRV_OK;
 
@@ -305,7 +305,7 @@ run_script(MyState *st, const char *script, char **err)
 static void
 report_script(Reporter *r, const char *script)
 {
-	char	   *copy = my_strdup(script);
+	char	   *copy = xstrdup(script);
 	char	   *p = copy;
 
 	while (p && *p)
@@ -379,7 +379,7 @@ run_check(DownCtx *c, const PlanCheck *chk, const char *version)
 
 		if (chk->loss && loss_allowed(c, chk->object))
 		{
-			char	   *note = my_sprintf("allowed by --allow-loss: %s", what);
+			char	   *note = xasprintf("allowed by --allow-loss: %s", what);
 
 			report_note(c->r, note);
 			free(note);
@@ -509,8 +509,8 @@ exec_step(DownCtx *c, const char *phase, const char *version, int idx, const cha
 	if (objs)
 	{
 		/* a planned step: the unit's objects, under both names */
-		ObjKind    *kinds = my_alloc((2 * objs->n + 1) * sizeof(ObjKind));
-		char	  **names = my_alloc((2 * objs->n + 1) * sizeof(char *));
+		ObjKind    *kinds = xcalloc(1, (2 * objs->n + 1) * sizeof(ObjKind));
+		char	  **names = xcalloc(1, (2 * objs->n + 1) * sizeof(char *));
 		int			nn = 0;
 
 		for (int i = 0; i < objs->n; i++)
@@ -591,10 +591,10 @@ complete_unit(DownCtx *c, const char *version, const UnitRef *u, int remaining_u
 				for (int i = 0; i < rev.npartial; i++)
 					free(rev.partial_hashes[i]);
 				free(rev.partial_hashes);
-				rev.partial_hashes = my_alloc((applied + 1) * sizeof(char *));
+				rev.partial_hashes = xcalloc(1, (applied + 1) * sizeof(char *));
 				rev.npartial = 0;
 				for (int i = 0; i < applied && i < hashes.n; i++)
-					rev.partial_hashes[rev.npartial++] = my_strdup(hashes.items[i]);
+					rev.partial_hashes[rev.npartial++] = xstrdup(hashes.items[i]);
 				rev.applied = applied;
 				rc = my_hist_write_revision(st, &rev);
 				ml_free(&stmts);
@@ -633,7 +633,7 @@ check_drift(DownCtx *c, const char *version, const UnitRef *u, UnitObjects *uo,
 		PlanObject *o = &uo->objs[i];
 		UnitRef    *later;
 		int			nlater;
-		MyBuf		who;
+		StrBuf		who;
 		int			rc;
 
 		if (my_image_equal(o->kind, o->live, uo->after[i]))
@@ -642,7 +642,7 @@ check_drift(DownCtx *c, const char *version, const UnitRef *u, UnitObjects *uo,
 			continue;			/* this unit's revert was interrupted */
 		if (c->req->accept_drift)
 		{
-			char	   *note = my_sprintf("%s \"%s\" changed since version %s was applied; "
+			char	   *note = xasprintf("%s \"%s\" changed since version %s was applied; "
 										  "--accept-drift: it is brought back anyway",
 										  my_obj_kind_name(o->kind), o->live_name, version);
 
@@ -653,14 +653,14 @@ check_drift(DownCtx *c, const char *version, const UnitRef *u, UnitObjects *uo,
 		rc = my_hist_units_after(st, u->id, o->kind, o->live_name, &later, &nlater);
 		if (rc != DRV_OK)
 			return rc;
-		mb_init(&who);
+		sb_init(&who);
 		for (int j = 0; j < nlater; j++)
 		{
 			if (strcmp(later[j].kind, UNIT_DRIFT) == 0)
-				mb_printf(&who, "%sa change made outside migrate", who.len ? ", " : "");
+				sb_printf(&who, "%sa change made outside migrate", who.len ? ", " : "");
 			else if (later[j].version && strcmp(later[j].version, version) != 0 &&
 					 strcmp(later[j].kind, UNIT_APPLY) == 0)
-				mb_printf(&who, "%sversion %s", who.len ? ", " : "", later[j].version);
+				sb_printf(&who, "%sversion %s", who.len ? ", " : "", later[j].version);
 		}
 		my_unitrefs_free(later, nlater);
 		log_error("%s \"%s\" changed after statement %d of version %s was applied",
@@ -672,7 +672,7 @@ check_drift(DownCtx *c, const char *version, const UnitRef *u, UnitObjects *uo,
 			log_error_detail("Its live definition differs from the one recorded then.");
 		log_error_hint("Revert the later change first, or run again with --accept-drift to bring it back "
 					   "to its state before version %s anyway.", version);
-		mb_free(&who);
+		sb_free(&who);
 		return DRV_ERROR;
 	}
 	return DRV_OK;
@@ -687,7 +687,7 @@ report_plan_notes(DownCtx *c, const char *version, const UnitRef *u, const UnitO
 {
 	if (uo->n == 0 && u->stmt)
 	{
-		char	   *note = my_sprintf("statement %d of version %s changed no schema object; "
+		char	   *note = xasprintf("statement %d of version %s changed no schema object; "
 									  "data it changed is not restored", u->stmt_idx + 1, version);
 
 		report_note(c->r, note);
@@ -737,7 +737,7 @@ plan_version_ahead(DownCtx *c, const char *version, UnitRef *units, int nunits, 
 		if (rc == DRV_OK)
 		{
 			/* append the steps; the model moves to the unit's targets */
-			all->steps = my_realloc(all->steps, (all->n + p.n + 1) * sizeof(PlanStep));
+			all->steps = xrealloc(all->steps, (all->n + p.n + 1) * sizeof(PlanStep));
 			if (p.n > 0)
 				memcpy(&all->steps[all->n], p.steps, p.n * sizeof(PlanStep));
 			all->n += p.n;
@@ -782,7 +782,7 @@ run_checks_ahead(DownCtx *c, const char *version, const Plan *all, bool *deferre
 			}
 			if (!any)
 			{
-				char	   *title = my_sprintf("checks before reverting version %s", version);
+				char	   *title = xasprintf("checks before reverting version %s", version);
 
 				report_group(c->r, title);
 				free(title);
@@ -896,7 +896,7 @@ undo_unit(DownCtx *c, const char *version, const UnitRef *u, int remaining, cons
 		}
 		free(err);
 		free(last);
-		last = my_strdup(s->sql);
+		last = xstrdup(s->sql);
 		my_plan_free(&p);
 		unit_objects_free(&uo);
 		model_free(&m);
@@ -1005,10 +1005,10 @@ set_applied(MyState *st, const char *version, int applied)
 		for (int i = 0; i < rev.npartial; i++)
 			free(rev.partial_hashes[i]);
 		free(rev.partial_hashes);
-		rev.partial_hashes = my_alloc((applied + 1) * sizeof(char *));
+		rev.partial_hashes = xcalloc(1, (applied + 1) * sizeof(char *));
 		rev.npartial = 0;
 		for (int i = 0; i < applied && i < hashes.n; i++)
-			rev.partial_hashes[rev.npartial++] = my_strdup(hashes.items[i]);
+			rev.partial_hashes[rev.npartial++] = xstrdup(hashes.items[i]);
 		rev.applied = applied;
 		rc = my_hist_write_revision(st, &rev);
 		ml_free(&stmts);
@@ -1051,13 +1051,13 @@ revert_with_down(DownCtx *c, const Revision *row, UnitRef *units, int nunits,
 		my_plan_free(&all);
 		model_free(&m);
 	}
-	title = my_sprintf("reverting version %s (hand-written down)", version);
+	title = xasprintf("reverting version %s (hand-written down)", version);
 	if (rc == DRV_OK)
 		report_group(c->r, title);
 	free(title);
 	if (rc == DRV_OK && start > 0)
 	{
-		char	   *note = my_sprintf("%d of %d down statements ran before; continuing", start, downs.n);
+		char	   *note = xasprintf("%d of %d down statements ran before; continuing", start, downs.n);
 
 		report_note(c->r, note);
 		free(note);
@@ -1271,7 +1271,7 @@ revert_version(DownCtx *c, const Revision *row, Model *dry_model)
 		rc = plan_version_ahead(c, row->version, units, nunits, m, &rs, &all);
 		if (rc == DRV_OK)
 			rc = run_checks_ahead(c, row->version, &all, &deferred);
-		title = my_sprintf("reverting version %s", row->version);
+		title = xasprintf("reverting version %s", row->version);
 		if (rc == DRV_OK)
 			report_group(c->r, title);
 		free(title);
@@ -1365,7 +1365,7 @@ my_down(Driver *d, const DownRequest *req, Reporter *r)
 		}
 	}
 	else if (req->to_version)
-		to_version = my_strdup(req->to_version);
+		to_version = xstrdup(req->to_version);
 
 	/* the rows to revert: revs[first .. revs.n) */
 	if (to_version)

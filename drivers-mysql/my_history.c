@@ -160,7 +160,7 @@ my_hist_prepare(Driver *d, bool create, bool *ready)
 	long long	n;
 	bool		isnull;
 	char	   *rdb = my_literal(st, st->rdb);
-	char	   *sql = my_sprintf("SELECT COUNT(*) FROM information_schema.TABLES "
+	char	   *sql = xasprintf("SELECT COUNT(*) FROM information_schema.TABLES "
 								 "WHERE TABLE_SCHEMA = %s AND TABLE_NAME = 'migrate_revisions'", rdb);
 	int			rc;
 
@@ -205,16 +205,16 @@ static void
 revision_from_row(char **row, Revision *r)
 {
 	memset(r, 0, sizeof(*r));
-	r->version = my_strdup(row[0]);
-	r->description = my_strdup(row[1] ? row[1] : "");
+	r->version = xstrdup(row[0]);
+	r->description = xstrdup(row[1] ? row[1] : "");
 	r->type = row[2] ? atoi(row[2]) : 0;
 	r->applied = row[3] ? atoi(row[3]) : 0;
 	r->total = row[4] ? atoi(row[4]) : 0;
 	r->executed_at_us = row[5] ? atoll(row[5]) : 0;
 	r->execution_time_ns = row[6] ? atoll(row[6]) : 0;
-	r->error = my_strdup(row[7]);
-	r->error_stmt = my_strdup(row[8]);
-	r->hash = my_strdup(row[9] ? row[9] : "");
+	r->error = xstrdup(row[7]);
+	r->error_stmt = xstrdup(row[8]);
+	r->hash = xstrdup(row[9] ? row[9] : "");
 	if (row[10])
 	{
 		int			n = my_json_array_decode(row[10], &r->partial_hashes);
@@ -241,7 +241,7 @@ int
 my_hist_read_revisions(MyState *st, RevisionList *out)
 {
 	MyRows		rows;
-	char	   *sql = my_sprintf("SELECT " REV_COLUMNS " FROM %s.`migrate_revisions` ORDER BY `version`",
+	char	   *sql = xasprintf("SELECT " REV_COLUMNS " FROM %s.`migrate_revisions` ORDER BY `version`",
 								 st->qrdb);
 	int			rc = my_query(st, sql, &rows);
 
@@ -249,7 +249,7 @@ my_hist_read_revisions(MyState *st, RevisionList *out)
 	memset(out, 0, sizeof(*out));
 	if (rc != DRV_OK)
 		return rc;
-	out->items = my_alloc((rows.nrows + 1) * sizeof(Revision));
+	out->items = xcalloc(1, (rows.nrows + 1) * sizeof(Revision));
 	out->n = rows.nrows;
 	for (int i = 0; i < rows.nrows; i++)
 		revision_from_row(rows.rows[i], &out->items[i]);
@@ -262,7 +262,7 @@ my_hist_get_revision(MyState *st, const char *version, Revision *out, bool *foun
 {
 	MyRows		rows;
 	char	   *v = my_literal(st, version);
-	char	   *sql = my_sprintf("SELECT " REV_COLUMNS " FROM %s.`migrate_revisions` WHERE `version` = %s",
+	char	   *sql = xasprintf("SELECT " REV_COLUMNS " FROM %s.`migrate_revisions` WHERE `version` = %s",
 								 st->qrdb, v);
 	int			rc = my_query(st, sql, &rows);
 
@@ -285,50 +285,50 @@ my_hist_get_revision(MyState *st, const char *version, Revision *out, bool *foun
 int
 my_hist_write_revision(MyState *st, const Revision *r)
 {
-	MyBuf		sb;
+	StrBuf		sb;
 	char	   *ph = r->npartial > 0 ? my_json_array_encode(r->partial_hashes, r->npartial) : NULL;
 	int			rc;
 
-	mb_init(&sb);
-	mb_printf(&sb, "INSERT INTO %s.`migrate_revisions` (`version`, `description`, `type`, "
+	sb_init(&sb);
+	sb_printf(&sb, "INSERT INTO %s.`migrate_revisions` (`version`, `description`, `type`, "
 			  "`applied`, `total`, `executed_at`, `execution_time`, `error`, `error_stmt`, "
 			  "`hash`, `partial_hashes`, `operator_version`) VALUES (", st->qrdb);
 	mb_literal(&sb, st, r->version);
-	mb_puts(&sb, ", ");
+	sb_puts(&sb, ", ");
 	mb_literal(&sb, st, r->description ? r->description : "");
-	mb_printf(&sb, ", %d, %d, %d, ", r->type, r->applied, r->total);
+	sb_printf(&sb, ", %d, %d, %d, ", r->type, r->applied, r->total);
 	if (r->executed_at_us > 0)
-		mb_printf(&sb, "TIMESTAMPADD(MICROSECOND, %lld, '1970-01-01 00:00:00')",
+		sb_printf(&sb, "TIMESTAMPADD(MICROSECOND, %lld, '1970-01-01 00:00:00')",
 				  (long long) r->executed_at_us);
 	else
-		mb_puts(&sb, "UTC_TIMESTAMP(6)");
-	mb_printf(&sb, ", %lld, ", (long long) r->execution_time_ns);
+		sb_puts(&sb, "UTC_TIMESTAMP(6)");
+	sb_printf(&sb, ", %lld, ", (long long) r->execution_time_ns);
 	if (r->error)
 		mb_literal(&sb, st, r->error);
 	else
-		mb_puts(&sb, "NULL");
-	mb_puts(&sb, ", ");
+		sb_puts(&sb, "NULL");
+	sb_puts(&sb, ", ");
 	if (r->error_stmt)
 		mb_literal(&sb, st, r->error_stmt);
 	else
-		mb_puts(&sb, "NULL");
-	mb_puts(&sb, ", ");
+		sb_puts(&sb, "NULL");
+	sb_puts(&sb, ", ");
 	mb_literal(&sb, st, r->hash ? r->hash : "");
-	mb_puts(&sb, ", ");
+	sb_puts(&sb, ", ");
 	if (ph)
 		mb_literal(&sb, st, ph);
 	else
-		mb_puts(&sb, "NULL");
-	mb_puts(&sb, ", ");
+		sb_puts(&sb, "NULL");
+	sb_puts(&sb, ", ");
 	mb_literal(&sb, st, "migrate " MIGRATE_VERSION);
-	mb_puts(&sb, ") ON DUPLICATE KEY UPDATE `description` = VALUES(`description`), "
+	sb_puts(&sb, ") ON DUPLICATE KEY UPDATE `description` = VALUES(`description`), "
 			"`type` = VALUES(`type`), `applied` = VALUES(`applied`), `total` = VALUES(`total`), "
 			"`execution_time` = VALUES(`execution_time`), `error` = VALUES(`error`), "
 			"`error_stmt` = VALUES(`error_stmt`), `hash` = VALUES(`hash`), "
 			"`partial_hashes` = VALUES(`partial_hashes`), "
 			"`operator_version` = VALUES(`operator_version`)");
 	rc = my_exec(st, sb.data, NULL);
-	mb_free(&sb);
+	sb_free(&sb);
 	free(ph);
 	return rc;
 }
@@ -351,13 +351,13 @@ my_hist_delete_revision(MyState *st, const char *version)
 static int
 insert_statements(MyState *st, const char *version, const char *kind, const StmtList *l)
 {
-	MyBuf		sb;
+	StrBuf		sb;
 	int			rc = DRV_OK;
 
 	if (l->n == 0)
 		return DRV_OK;
-	mb_init(&sb);
-	mb_printf(&sb, "INSERT INTO %s.`migrate_history_statements` "
+	sb_init(&sb);
+	sb_printf(&sb, "INSERT INTO %s.`migrate_history_statements` "
 			  "(`version`, `kind`, `idx`, `text`, `running_hash`) VALUES ", st->qrdb);
 	for (int i = 0; i < l->n; i++)
 	{
@@ -365,17 +365,17 @@ insert_statements(MyState *st, const char *version, const char *kind, const Stmt
 
 		hash_running(l, i, h);
 		if (i > 0)
-			mb_puts(&sb, ", ");
-		mb_putc(&sb, '(');
+			sb_puts(&sb, ", ");
+		sb_putc(&sb, '(');
 		mb_literal(&sb, st, version);
-		mb_printf(&sb, ", '%s', %d, ", kind, i);
+		sb_printf(&sb, ", '%s', %d, ", kind, i);
 		mb_literal(&sb, st, l->items[i].text);
-		mb_puts(&sb, ", ");
+		sb_puts(&sb, ", ");
 		mb_literal(&sb, st, h);
-		mb_putc(&sb, ')');
+		sb_putc(&sb, ')');
 	}
 	rc = my_exec(st, sb.data, NULL);
-	mb_free(&sb);
+	sb_free(&sb);
 	return rc;
 }
 
@@ -387,7 +387,7 @@ insert_statements(MyState *st, const char *version, const char *kind, const Stmt
 int
 my_hist_register_file(MyState *st, const MigrationFile *f)
 {
-	MyBuf		sb;
+	StrBuf		sb;
 	char	   *v = my_literal(st, f->version);
 	int			rc;
 
@@ -397,18 +397,18 @@ my_hist_register_file(MyState *st, const MigrationFile *f)
 					  st->qrdb, v);
 	if (rc == DRV_OK)
 	{
-		mb_init(&sb);
-		mb_printf(&sb, "REPLACE INTO %s.`migrate_history_files` (`version`, `description`, "
+		sb_init(&sb);
+		sb_printf(&sb, "REPLACE INTO %s.`migrate_history_files` (`version`, `description`, "
 				  "`hash`, `content`, `n_up`, `n_down`, `has_down`, `recorded_at`) VALUES (%s, ",
 				  st->qrdb, v);
 		mb_literal(&sb, st, f->description ? f->description : "");
-		mb_puts(&sb, ", ");
+		sb_puts(&sb, ", ");
 		mb_literal(&sb, st, f->hash);
-		mb_puts(&sb, ", ");
+		sb_puts(&sb, ", ");
 		mb_literal(&sb, st, f->content ? f->content : "");
-		mb_printf(&sb, ", %d, %d, %d, UTC_TIMESTAMP(6))", f->stmts.n, f->down.n, f->has_down ? 1 : 0);
+		sb_printf(&sb, ", %d, %d, %d, UTC_TIMESTAMP(6))", f->stmts.n, f->down.n, f->has_down ? 1 : 0);
 		rc = my_exec(st, sb.data, NULL);
-		mb_free(&sb);
+		sb_free(&sb);
 	}
 	if (rc == DRV_OK)
 		rc = insert_statements(st, f->version, "up", &f->stmts);
@@ -429,7 +429,7 @@ my_hist_file_statements(MyState *st, const char *version, const char *kind, MyLi
 {
 	MyRows		r;
 	char	   *v = my_literal(st, version);
-	char	   *sql = my_sprintf("SELECT `text`, `running_hash` FROM %s.`migrate_history_statements` "
+	char	   *sql = xasprintf("SELECT `text`, `running_hash` FROM %s.`migrate_history_statements` "
 								 "WHERE `version` = %s AND `kind` = '%s' ORDER BY `idx`",
 								 st->qrdb, v, kind);
 	int			rc = my_query(st, sql, &r);
@@ -461,7 +461,7 @@ int
 my_hist_load_known(MyState *st)
 {
 	MyRows		r;
-	char	   *sql = my_sprintf(
+	char	   *sql = xasprintf(
 								 "SELECT i.`kind`, i.`name`, i.`fp`, i.`def_hash` "
 								 "FROM %s.`migrate_history_images` i "
 								 "JOIN (SELECT `kind`, `name`, MAX(`unit`) AS `u` "
@@ -493,7 +493,7 @@ char *
 my_hist_definition(MyState *st, const char *hash)
 {
 	char	   *h = my_literal(st, hash);
-	char	   *sql = my_sprintf("SELECT `body` FROM %s.`migrate_history_definitions` WHERE `hash` = %s",
+	char	   *sql = xasprintf("SELECT `body` FROM %s.`migrate_history_definitions` WHERE `hash` = %s",
 								 st->qrdb, h);
 	char	   *body = NULL;
 
@@ -512,33 +512,33 @@ my_hist_record_unit(MyState *st, const char *kind, const char *version, int stmt
 				 const char *stmt, const UnitImage *imgs, int nimgs, const StmtInfo *si,
 				 long long *unit_id)
 {
-	MyBuf		sb;
+	StrBuf		sb;
 	int			rc;
 	long long	id;
 	bool		isnull;
 
-	mb_init(&sb);
-	mb_printf(&sb, "INSERT INTO %s.`migrate_history_units` (`kind`, `version`, `stmt_idx`, "
+	sb_init(&sb);
+	sb_printf(&sb, "INSERT INTO %s.`migrate_history_units` (`kind`, `version`, `stmt_idx`, "
 			  "`stmt`, `created_at`, `created_by`) VALUES ('%s', ", st->qrdb, kind);
 	if (version)
 		mb_literal(&sb, st, version);
 	else
-		mb_puts(&sb, "NULL");
+		sb_puts(&sb, "NULL");
 	if (stmt_idx >= 0)
-		mb_printf(&sb, ", %d, ", stmt_idx);
+		sb_printf(&sb, ", %d, ", stmt_idx);
 	else
-		mb_puts(&sb, ", NULL, ");
+		sb_puts(&sb, ", NULL, ");
 	if (stmt)
 		mb_literal(&sb, st, stmt);
 	else
-		mb_puts(&sb, "NULL");
-	mb_puts(&sb, ", UTC_TIMESTAMP(6), CURRENT_USER())");
+		sb_puts(&sb, "NULL");
+	sb_puts(&sb, ", UTC_TIMESTAMP(6), CURRENT_USER())");
 	rc = my_exec(st, sb.data, NULL);
 	if (rc == DRV_OK)
 		rc = my_query_int(st, "SELECT LAST_INSERT_ID()", &id, &isnull);
 	if (rc != DRV_OK)
 	{
-		mb_free(&sb);
+		sb_free(&sb);
 		return rc;
 	}
 	if (unit_id)
@@ -548,8 +548,8 @@ my_hist_record_unit(MyState *st, const char *kind, const char *version, int stmt
 	{
 		bool		any = false;
 
-		mb_reset(&sb);
-		mb_printf(&sb, "INSERT IGNORE INTO %s.`migrate_history_definitions` (`hash`, `body`) VALUES ",
+		sb_reset(&sb);
+		sb_printf(&sb, "INSERT IGNORE INTO %s.`migrate_history_definitions` (`hash`, `body`) VALUES ",
 				  st->qrdb);
 		for (int i = 0; i < nimgs; i++)
 		{
@@ -559,38 +559,38 @@ my_hist_record_unit(MyState *st, const char *kind, const char *version, int stmt
 				continue;
 			my_sha256_hex(imgs[i].image, strlen(imgs[i].image), h);
 			if (any)
-				mb_puts(&sb, ", ");
-			mb_printf(&sb, "('%s', ", h);
+				sb_puts(&sb, ", ");
+			sb_printf(&sb, "('%s', ", h);
 			mb_literal(&sb, st, imgs[i].image);
-			mb_putc(&sb, ')');
+			sb_putc(&sb, ')');
 			any = true;
 		}
 		if (any)
 			rc = my_exec(st, sb.data, NULL);
 
-		mb_reset(&sb);
-		mb_printf(&sb, "INSERT INTO %s.`migrate_history_images` (`unit`, `kind`, `name`, `fp`, "
+		sb_reset(&sb);
+		sb_printf(&sb, "INSERT INTO %s.`migrate_history_images` (`unit`, `kind`, `name`, `fp`, "
 				  "`def_hash`) VALUES ", st->qrdb);
 		for (int i = 0; i < nimgs && rc == DRV_OK; i++)
 		{
 			char		h[65];
 
 			if (i > 0)
-				mb_puts(&sb, ", ");
-			mb_printf(&sb, "(%lld, '%s', ", id, my_obj_kind_name(imgs[i].kind));
+				sb_puts(&sb, ", ");
+			sb_printf(&sb, "(%lld, '%s', ", id, my_obj_kind_name(imgs[i].kind));
 			mb_literal(&sb, st, imgs[i].name);
-			mb_puts(&sb, ", ");
+			sb_puts(&sb, ", ");
 			if (imgs[i].fp)
 				mb_literal(&sb, st, imgs[i].fp);
 			else
-				mb_puts(&sb, "NULL");
+				sb_puts(&sb, "NULL");
 			if (imgs[i].image)
 			{
 				my_sha256_hex(imgs[i].image, strlen(imgs[i].image), h);
-				mb_printf(&sb, ", '%s')", h);
+				sb_printf(&sb, ", '%s')", h);
 			}
 			else
-				mb_puts(&sb, ", NULL)");
+				sb_puts(&sb, ", NULL)");
 		}
 		if (rc == DRV_OK)
 			rc = my_exec(st, sb.data, NULL);
@@ -598,24 +598,24 @@ my_hist_record_unit(MyState *st, const char *kind, const char *version, int stmt
 
 	if (rc == DRV_OK && si && si->nrenames > 0)
 	{
-		mb_reset(&sb);
-		mb_printf(&sb, "INSERT INTO %s.`migrate_history_renames` (`unit`, `seq`, `kind`, "
+		sb_reset(&sb);
+		sb_printf(&sb, "INSERT INTO %s.`migrate_history_renames` (`unit`, `seq`, `kind`, "
 				  "`table_name`, `old_name`, `new_name`) VALUES ", st->qrdb);
 		for (int i = 0; i < si->nrenames; i++)
 		{
 			if (i > 0)
-				mb_puts(&sb, ", ");
-			mb_printf(&sb, "(%lld, %d, '%c', ", id, i, si->renames[i].kind);
+				sb_puts(&sb, ", ");
+			sb_printf(&sb, "(%lld, %d, '%c', ", id, i, si->renames[i].kind);
 			mb_literal(&sb, st, si->renames[i].table);
-			mb_puts(&sb, ", ");
+			sb_puts(&sb, ", ");
 			mb_literal(&sb, st, si->renames[i].old_name);
-			mb_puts(&sb, ", ");
+			sb_puts(&sb, ", ");
 			mb_literal(&sb, st, si->renames[i].new_name);
-			mb_putc(&sb, ')');
+			sb_putc(&sb, ')');
 		}
 		rc = my_exec(st, sb.data, NULL);
 	}
-	mb_free(&sb);
+	sb_free(&sb);
 	return rc;
 }
 
@@ -632,10 +632,10 @@ static void
 unitref_from_row(char **row, UnitRef *u)
 {
 	u->id = atoll(row[0]);
-	u->kind = my_strdup(row[1]);
-	u->version = my_strdup(row[2]);
+	u->kind = xstrdup(row[1]);
+	u->version = xstrdup(row[2]);
 	u->stmt_idx = row[3] ? atoi(row[3]) : -1;
-	u->stmt = my_strdup(row[4]);
+	u->stmt = xstrdup(row[4]);
 }
 
 /* the most recent unit of this kind for (version, statement) */
@@ -645,7 +645,7 @@ my_hist_latest_unit(MyState *st, const char *kind, const char *version, int idx,
 {
 	MyRows		r;
 	char	   *v = my_literal(st, version);
-	char	   *sql = my_sprintf("SELECT `id`, `kind`, `version`, `stmt_idx`, `stmt` "
+	char	   *sql = xasprintf("SELECT `id`, `kind`, `version`, `stmt_idx`, `stmt` "
 								 "FROM %s.`migrate_history_units` WHERE `kind` = '%s' "
 								 "AND `version` = %s AND `stmt_idx` = %d ORDER BY `id` DESC LIMIT 1",
 								 st->qrdb, kind, v, idx);
@@ -682,7 +682,7 @@ int
 my_hist_unit_images(MyState *st, long long unit, UnitImage **imgs, int *n)
 {
 	MyRows		r;
-	char	   *sql = my_sprintf("SELECT i.`kind`, i.`name`, i.`fp`, d.`body` "
+	char	   *sql = xasprintf("SELECT i.`kind`, i.`name`, i.`fp`, d.`body` "
 								 "FROM %s.`migrate_history_images` i "
 								 "LEFT JOIN %s.`migrate_history_definitions` d ON d.`hash` = i.`def_hash` "
 								 "WHERE i.`unit` = %lld ORDER BY i.`kind`, i.`name`",
@@ -694,7 +694,7 @@ my_hist_unit_images(MyState *st, long long unit, UnitImage **imgs, int *n)
 	*n = 0;
 	if (rc != DRV_OK)
 		return rc;
-	*imgs = my_alloc((r.nrows + 1) * sizeof(UnitImage));
+	*imgs = xcalloc(1, (r.nrows + 1) * sizeof(UnitImage));
 	for (int i = 0; i < r.nrows; i++)
 	{
 		int			k = my_obj_kind_from_name(r.rows[i][0]);
@@ -702,9 +702,9 @@ my_hist_unit_images(MyState *st, long long unit, UnitImage **imgs, int *n)
 		if (k < 0)
 			continue;
 		(*imgs)[*n].kind = (ObjKind) k;
-		(*imgs)[*n].name = my_strdup(r.rows[i][1]);
-		(*imgs)[*n].fp = my_strdup(r.rows[i][2]);
-		(*imgs)[*n].image = my_strdup(r.rows[i][3]);
+		(*imgs)[*n].name = xstrdup(r.rows[i][1]);
+		(*imgs)[*n].fp = xstrdup(r.rows[i][2]);
+		(*imgs)[*n].image = xstrdup(r.rows[i][3]);
 		(*n)++;
 	}
 	my_rows_free(&r);
@@ -717,7 +717,7 @@ my_hist_image_before(MyState *st, long long unit, ObjKind kind, const char *name
 {
 	MyRows		r;
 	char	   *nm = my_literal(st, name);
-	char	   *sql = my_sprintf("SELECT d.`body` FROM %s.`migrate_history_images` i "
+	char	   *sql = xasprintf("SELECT d.`body` FROM %s.`migrate_history_images` i "
 								 "LEFT JOIN %s.`migrate_history_definitions` d ON d.`hash` = i.`def_hash` "
 								 "WHERE i.`kind` = '%s' AND i.`name` = %s AND i.`unit` < %lld "
 								 "ORDER BY i.`unit` DESC LIMIT 1",
@@ -730,7 +730,7 @@ my_hist_image_before(MyState *st, long long unit, ObjKind kind, const char *name
 	if (rc != DRV_OK)
 		return rc;
 	if (r.nrows == 1 && r.rows[0][0])
-		*image = my_strdup(r.rows[0][0]);
+		*image = xstrdup(r.rows[0][0]);
 	my_rows_free(&r);
 	return DRV_OK;
 }
@@ -742,7 +742,7 @@ my_hist_units_after(MyState *st, long long unit, ObjKind kind, const char *name,
 {
 	MyRows		r;
 	char	   *nm = my_literal(st, name);
-	char	   *sql = my_sprintf("SELECT u.`id`, u.`kind`, u.`version`, u.`stmt_idx`, u.`stmt` "
+	char	   *sql = xasprintf("SELECT u.`id`, u.`kind`, u.`version`, u.`stmt_idx`, u.`stmt` "
 								 "FROM %s.`migrate_history_images` i "
 								 "JOIN %s.`migrate_history_units` u ON u.`id` = i.`unit` "
 								 "WHERE i.`kind` = '%s' AND i.`name` = %s AND i.`unit` > %lld "
@@ -756,7 +756,7 @@ my_hist_units_after(MyState *st, long long unit, ObjKind kind, const char *name,
 	*n = 0;
 	if (rc != DRV_OK)
 		return rc;
-	*units = my_alloc((r.nrows + 1) * sizeof(UnitRef));
+	*units = xcalloc(1, (r.nrows + 1) * sizeof(UnitRef));
 	for (int i = 0; i < r.nrows; i++)
 		unitref_from_row(r.rows[i], &(*units)[i]);
 	*n = r.nrows;
@@ -768,7 +768,7 @@ int
 my_hist_unit_renames(MyState *st, long long unit, StmtRename **renames, int *n)
 {
 	MyRows		r;
-	char	   *sql = my_sprintf("SELECT `kind`, `table_name`, `old_name`, `new_name` "
+	char	   *sql = xasprintf("SELECT `kind`, `table_name`, `old_name`, `new_name` "
 								 "FROM %s.`migrate_history_renames` WHERE `unit` = %lld ORDER BY `seq`",
 								 st->qrdb, unit);
 	int			rc = my_query(st, sql, &r);
@@ -778,13 +778,13 @@ my_hist_unit_renames(MyState *st, long long unit, StmtRename **renames, int *n)
 	*n = 0;
 	if (rc != DRV_OK)
 		return rc;
-	*renames = my_alloc((r.nrows + 1) * sizeof(StmtRename));
+	*renames = xcalloc(1, (r.nrows + 1) * sizeof(StmtRename));
 	for (int i = 0; i < r.nrows; i++)
 	{
 		(*renames)[i].kind = r.rows[i][0][0];
-		(*renames)[i].table = my_strdup(r.rows[i][1]);
-		(*renames)[i].old_name = my_strdup(r.rows[i][2]);
-		(*renames)[i].new_name = my_strdup(r.rows[i][3]);
+		(*renames)[i].table = xstrdup(r.rows[i][1]);
+		(*renames)[i].old_name = xstrdup(r.rows[i][2]);
+		(*renames)[i].new_name = xstrdup(r.rows[i][3]);
 	}
 	*n = r.nrows;
 	my_rows_free(&r);
@@ -809,7 +809,7 @@ int
 my_hist_read_intent(MyState *st, Intent *out)
 {
 	MyRows		r;
-	char	   *sql = my_sprintf("SELECT `phase`, `version`, `stmt_idx`, `stmt`, `stmt_hash` "
+	char	   *sql = xasprintf("SELECT `phase`, `version`, `stmt_idx`, `stmt`, `stmt_hash` "
 								 "FROM %s.`migrate_intent` WHERE `id` = 1", st->qrdb);
 	int			rc = my_query(st, sql, &r);
 
@@ -820,11 +820,11 @@ my_hist_read_intent(MyState *st, Intent *out)
 	if (r.nrows == 1)
 	{
 		out->present = true;
-		out->phase = my_strdup(r.rows[0][0]);
-		out->version = my_strdup(r.rows[0][1]);
+		out->phase = xstrdup(r.rows[0][0]);
+		out->version = xstrdup(r.rows[0][1]);
 		out->stmt_idx = atoi(r.rows[0][2]);
-		out->stmt = my_strdup(r.rows[0][3]);
-		out->stmt_hash = my_strdup(r.rows[0][4]);
+		out->stmt = xstrdup(r.rows[0][3]);
+		out->stmt_hash = xstrdup(r.rows[0][4]);
 	}
 	my_rows_free(&r);
 	return DRV_OK;
@@ -834,21 +834,21 @@ my_hist_read_intent(MyState *st, Intent *out)
 int
 my_hist_write_intent(MyState *st, const char *phase, const char *version, int idx, const char *stmt)
 {
-	MyBuf		sb;
+	StrBuf		sb;
 	char		h[65];
 	int			rc;
 
 	my_sha256_hex(stmt, strlen(stmt), h);
-	mb_init(&sb);
-	mb_printf(&sb, "REPLACE INTO %s.`migrate_intent` (`id`, `phase`, `version`, `stmt_idx`, "
+	sb_init(&sb);
+	sb_printf(&sb, "REPLACE INTO %s.`migrate_intent` (`id`, `phase`, `version`, `stmt_idx`, "
 			  "`stmt`, `stmt_hash`, `started_at`, `connection_id`) VALUES (1, '%s', ",
 			  st->qrdb, phase);
 	mb_literal(&sb, st, version);
-	mb_printf(&sb, ", %d, ", idx);
+	sb_printf(&sb, ", %d, ", idx);
 	mb_literal(&sb, st, stmt);
-	mb_printf(&sb, ", '%s', UTC_TIMESTAMP(6), CONNECTION_ID())", h);
+	sb_printf(&sb, ", '%s', UTC_TIMESTAMP(6), CONNECTION_ID())", h);
 	rc = my_exec(st, sb.data, NULL);
-	mb_free(&sb);
+	sb_free(&sb);
 	return rc;
 }
 
@@ -869,7 +869,7 @@ int
 my_hist_read_revert(MyState *st, RevertState *out)
 {
 	MyRows		r;
-	char	   *sql = my_sprintf("SELECT `version`, `unit`, `down_done` FROM %s.`migrate_revert` "
+	char	   *sql = xasprintf("SELECT `version`, `unit`, `down_done` FROM %s.`migrate_revert` "
 								 "WHERE `id` = 1", st->qrdb);
 	int			rc = my_query(st, sql, &r);
 
@@ -880,7 +880,7 @@ my_hist_read_revert(MyState *st, RevertState *out)
 	if (r.nrows == 1)
 	{
 		out->present = true;
-		out->version = my_strdup(r.rows[0][0]);
+		out->version = xstrdup(r.rows[0][0]);
 		out->unit = atoll(r.rows[0][1]);
 		out->down_done = atoi(r.rows[0][2]);
 	}
@@ -927,7 +927,7 @@ int
 my_hist_tag_version(MyState *st, const char *name, char **version)
 {
 	char	   *n = my_literal(st, name);
-	char	   *sql = my_sprintf("SELECT `version` FROM %s.`migrate_tags` WHERE `name` = %s",
+	char	   *sql = xasprintf("SELECT `version` FROM %s.`migrate_tags` WHERE `name` = %s",
 								 st->qrdb, n);
 	int			rc = my_query_str(st, sql, version);
 
@@ -971,7 +971,7 @@ my_hist_capture_changes(MyState *st, bool tables_only, UnitImage **imgs, int *n)
 		}
 	}
 	cap = live.n + st->known.n + 1;
-	*imgs = my_alloc(cap * sizeof(UnitImage));
+	*imgs = xcalloc(1, cap * sizeof(UnitImage));
 
 	/* changed or new */
 	for (int i = 0; i < live.n; i++)
@@ -984,7 +984,7 @@ my_hist_capture_changes(MyState *st, bool tables_only, UnitImage **imgs, int *n)
 		if (ko && strcmp(ko->fp, lo->fp) == 0)
 			continue;
 		if (lo->image)
-			img = my_strdup(lo->image), rc = DRV_OK;
+			img = xstrdup(lo->image), rc = DRV_OK;
 		else
 			rc = my_catalog_image(st, lo->kind, lo->name, &img);
 		if (rc != DRV_OK)
@@ -1003,8 +1003,8 @@ my_hist_capture_changes(MyState *st, bool tables_only, UnitImage **imgs, int *n)
 			continue;
 		}
 		(*imgs)[*n].kind = lo->kind;
-		(*imgs)[*n].name = my_strdup(lo->name);
-		(*imgs)[*n].fp = my_strdup(lo->fp);
+		(*imgs)[*n].name = xstrdup(lo->name);
+		(*imgs)[*n].fp = xstrdup(lo->fp);
 		(*imgs)[*n].image = img;
 		(*n)++;
 	}
@@ -1016,7 +1016,7 @@ my_hist_capture_changes(MyState *st, bool tables_only, UnitImage **imgs, int *n)
 		if (my_snapshot_find(&live, ko->kind, ko->name))
 			continue;
 		(*imgs)[*n].kind = ko->kind;
-		(*imgs)[*n].name = my_strdup(ko->name);
+		(*imgs)[*n].name = xstrdup(ko->name);
 		(*imgs)[*n].fp = NULL;
 		(*imgs)[*n].image = NULL;
 		(*n)++;
@@ -1059,7 +1059,7 @@ my_hist_capture_objects(MyState *st, const ObjKind *kinds, char **names, int nna
 {
 	int			rc = DRV_OK;
 
-	*imgs = my_alloc((nnames + 1) * sizeof(UnitImage));
+	*imgs = xcalloc(1, (nnames + 1) * sizeof(UnitImage));
 	*n = 0;
 	for (int i = 0; i < nnames && rc == DRV_OK; i++)
 	{
@@ -1087,9 +1087,9 @@ my_hist_capture_objects(MyState *st, const ObjKind *kinds, char **names, int nna
 			}
 		}
 		(*imgs)[*n].kind = kinds[i];
-		(*imgs)[*n].name = my_strdup(names[i]);
+		(*imgs)[*n].name = xstrdup(names[i]);
 		/* the fingerprint is refreshed by the next full capture */
-		(*imgs)[*n].fp = img ? my_strdup("") : NULL;
+		(*imgs)[*n].fp = img ? xstrdup("") : NULL;
 		(*imgs)[*n].image = img;
 		(*n)++;
 	}
@@ -1143,9 +1143,9 @@ advance_revision(MyState *st, const char *version, int idx)
 	r.npartial = 0;
 	if (r.applied < r.total)
 	{
-		r.partial_hashes = my_alloc((r.applied + 1) * sizeof(char *));
+		r.partial_hashes = xcalloc(1, (r.applied + 1) * sizeof(char *));
 		for (int i = 0; i < r.applied && i < hashes.n; i++)
-			r.partial_hashes[r.npartial++] = my_strdup(hashes.items[i]);
+			r.partial_hashes[r.npartial++] = xstrdup(hashes.items[i]);
 	}
 	free(r.error);
 	free(r.error_stmt);
@@ -1160,17 +1160,17 @@ advance_revision(MyState *st, const char *version, int idx)
 static void
 log_drift(const UnitImage *imgs, int n)
 {
-	MyBuf		sb;
+	StrBuf		sb;
 
-	mb_init(&sb);
+	sb_init(&sb);
 	for (int i = 0; i < n && i < 8; i++)
-		mb_printf(&sb, "%s%s \"%s\" (%s)", i ? ", " : "", my_obj_kind_name(imgs[i].kind), imgs[i].name,
+		sb_printf(&sb, "%s%s \"%s\" (%s)", i ? ", " : "", my_obj_kind_name(imgs[i].kind), imgs[i].name,
 				  imgs[i].image ? "changed" : "dropped");
 	if (n > 8)
-		mb_printf(&sb, " and %d more", n - 8);
+		sb_printf(&sb, " and %d more", n - 8);
 	log_warning("%d object%s changed outside migrate since the last recorded change: %s",
 				n, n == 1 ? "" : "s", sb.data);
-	mb_free(&sb);
+	sb_free(&sb);
 }
 
 /*
@@ -1193,7 +1193,7 @@ my_hist_sync(Driver *d, Reporter *r)
 
 	if (st->synced)
 		return DRV_OK;
-	sql = my_sprintf("SELECT COUNT(*) FROM %s.`migrate_history_units`", st->qrdb);
+	sql = xasprintf("SELECT COUNT(*) FROM %s.`migrate_history_units`", st->qrdb);
 	rc = my_query_int(st, sql, &nunits, &isnull);
 	free(sql);
 	if (rc != DRV_OK)
@@ -1255,7 +1255,7 @@ my_hist_sync(Driver *d, Reporter *r)
 						"its effect cannot be inspected, so it runs again", in.stmt_idx + 1, in.version);
 		if (rc == DRV_OK && took_effect)
 		{
-			char	   *note = my_sprintf("statement %d of version %s took effect before the previous "
+			char	   *note = xasprintf("statement %d of version %s took effect before the previous "
 										  "run was interrupted; recorded without running it again",
 										  in.stmt_idx + 1, in.version);
 
@@ -1297,7 +1297,7 @@ my_hist_version_units(MyState *st, const char *version, UnitRef **units, int *n)
 {
 	MyRows		r;
 	char	   *v = my_literal(st, version);
-	char	   *sql = my_sprintf("SELECT `id`, `kind`, `version`, `stmt_idx`, `stmt` "
+	char	   *sql = xasprintf("SELECT `id`, `kind`, `version`, `stmt_idx`, `stmt` "
 								 "FROM %s.`migrate_history_units` WHERE `version` = %s "
 								 "AND `kind` IN ('apply', 'partial') AND `reverted` = 0 "
 								 "ORDER BY `id` DESC", st->qrdb, v);
@@ -1309,7 +1309,7 @@ my_hist_version_units(MyState *st, const char *version, UnitRef **units, int *n)
 	*n = 0;
 	if (rc != DRV_OK)
 		return rc;
-	*units = my_alloc((r.nrows + 1) * sizeof(UnitRef));
+	*units = xcalloc(1, (r.nrows + 1) * sizeof(UnitRef));
 	for (int i = 0; i < r.nrows; i++)
 		unitref_from_row(r.rows[i], &(*units)[i]);
 	*n = r.nrows;
@@ -1331,7 +1331,7 @@ my_hist_has_down(MyState *st, const char *version, bool *has)
 	long long	v;
 	bool		isnull;
 	char	   *lit = my_literal(st, version);
-	char	   *sql = my_sprintf("SELECT `has_down` FROM %s.`migrate_history_files` WHERE `version` = %s",
+	char	   *sql = xasprintf("SELECT `has_down` FROM %s.`migrate_history_files` WHERE `version` = %s",
 								 st->qrdb, lit);
 	int			rc = my_query_int(st, sql, &v, &isnull);
 

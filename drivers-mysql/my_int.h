@@ -22,7 +22,7 @@
  *	my_driver.c		the DriverOps table
  *
  * Memory: the client is a short-lived program; allocation failures exit
- * (my_alloc and friends).  Structures documented as "owned" are released
+ * (xmalloc and the string buffer of core.h).  Structures documented as "owned" are released
  * with their *_free function.
  *
  * Copyright (c) 2026, migrate developers
@@ -41,36 +41,16 @@
 
 #include <mysql.h>
 
-#include "migrate.h"
+#include "core.h"
 
 /* ------------------------------------------------------------------------
  * Strings
  * ------------------------------------------------------------------------
  */
-typedef struct MyBuf
-{
-	char	   *data;
-	size_t		len;
-	size_t		cap;
-} MyBuf;
 
-extern void *my_alloc(size_t n);
-extern void *my_realloc(void *p, size_t n);
-extern char *my_strdup(const char *s);
-extern char *my_strndup(const char *s, size_t n);
-extern char *my_sprintf(const char *fmt,...) __attribute__((format(printf, 1, 2)));
-
-extern void mb_init(MyBuf *sb);
-extern void mb_free(MyBuf *sb);
-extern void mb_reset(MyBuf *sb);
-extern void mb_putn(MyBuf *sb, const char *s, size_t n);
-extern void mb_puts(MyBuf *sb, const char *s);
-extern void mb_putc(MyBuf *sb, char c);
-extern void mb_printf(MyBuf *sb, const char *fmt,...) __attribute__((format(printf, 2, 3)));
-extern char *mb_steal(MyBuf *sb);
 
 /* `name` with embedded backticks doubled */
-extern void mb_ident(MyBuf *sb, const char *name);
+extern void mb_ident(StrBuf *sb, const char *name);
 extern char *my_quote_ident(const char *name);
 
 /* a list of owned strings */
@@ -264,7 +244,7 @@ extern void my_rows_free(MyRows *r);
 extern int	my_query_int(MyState *st, const char *sql, long long *val, bool *isnull);
 extern int	my_query_str(MyState *st, const char *sql, char **val);
 extern char *my_literal(MyState *st, const char *s);	/* 'escaped' (owned) */
-extern void mb_literal(MyBuf *sb, MyState *st, const char *s);
+extern void mb_literal(StrBuf *sb, MyState *st, const char *s);
 extern int	my_begin(MyState *st);
 extern int	my_commit(MyState *st);
 extern void my_rollback(MyState *st);

@@ -45,7 +45,7 @@ add_step(Plan *p, char *sql)
 {
 	PlanStep   *s;
 
-	p->steps = my_realloc(p->steps, (p->n + 1) * sizeof(PlanStep));
+	p->steps = xrealloc(p->steps, (p->n + 1) * sizeof(PlanStep));
 	s = &p->steps[p->n++];
 	memset(s, 0, sizeof(*s));
 	s->sql = sql;
@@ -57,12 +57,12 @@ add_check(PlanStep *s, CheckKind kind, const char *object, const char *table, bo
 {
 	PlanCheck  *c;
 
-	s->checks = my_realloc(s->checks, (s->nchecks + 1) * sizeof(PlanCheck));
+	s->checks = xrealloc(s->checks, (s->nchecks + 1) * sizeof(PlanCheck));
 	c = &s->checks[s->nchecks++];
 	memset(c, 0, sizeof(*c));
 	c->kind = kind;
-	c->object = my_strdup(object);
-	c->table = my_strdup(table);
+	c->object = xstrdup(object);
+	c->table = xstrdup(table);
 	c->loss = loss;
 	return c;
 }
@@ -132,12 +132,12 @@ my_plan_object_free(PlanObject *o)
 static char *
 map_idents(const char *text, const MyList *from, const MyList *to, bool first_group)
 {
-	MyBuf		sb;
+	StrBuf		sb;
 	int			depth = 0;
 	bool		group_done = false;
 	size_t		n = strlen(text);
 
-	mb_init(&sb);
+	sb_init(&sb);
 	for (size_t i = 0; i < n; i++)
 	{
 		char		c = text[i];
@@ -164,30 +164,30 @@ map_idents(const char *text, const MyList *from, const MyList *to, bool first_gr
 				}
 				j++;
 			}
-			mb_putn(&sb, text + i, (j < n ? j + 1 : n) - i);
+			sb_put(&sb, text + i, (j < n ? j + 1 : n) - i);
 			i = j < n ? j : n;
 			continue;
 		}
 		if (c == '`')
 		{
 			size_t		j = i + 1;
-			MyBuf		id;
+			StrBuf		id;
 			int			k = -1;
 
-			mb_init(&id);
+			sb_init(&id);
 			while (j < n)
 			{
 				if (text[j] == '`')
 				{
 					if (j + 1 < n && text[j + 1] == '`')
 					{
-						mb_putc(&id, '`');
+						sb_putc(&id, '`');
 						j += 2;
 						continue;
 					}
 					break;
 				}
-				mb_putc(&id, text[j++]);
+				sb_putc(&id, text[j++]);
 			}
 			if (depth > 0 && !(first_group && group_done))
 				for (int m = 0; m < from->n; m++)
@@ -199,8 +199,8 @@ map_idents(const char *text, const MyList *from, const MyList *to, bool first_gr
 			if (k >= 0)
 				mb_ident(&sb, to->items[k]);
 			else
-				mb_putn(&sb, text + i, (j < n ? j + 1 : n) - i);
-			mb_free(&id);
+				sb_put(&sb, text + i, (j < n ? j + 1 : n) - i);
+			sb_free(&id);
 			i = j < n ? j : n;
 			continue;
 		}
@@ -212,9 +212,9 @@ map_idents(const char *text, const MyList *from, const MyList *to, bool first_gr
 			if (depth == 0)
 				group_done = true;
 		}
-		mb_putc(&sb, c);
+		sb_putc(&sb, c);
 	}
-	return mb_steal(&sb);
+	return sb_steal(&sb);
 }
 
 static const char *
@@ -241,13 +241,13 @@ absolute_def(const TableDef *t, const ColDef *c, const char *def)
 	size_t		tl = strlen(c->type);
 
 	if (!c->textual || c->charset || c->collation || strncmp(def, c->type, tl) != 0)
-		return my_strdup(def);
+		return xstrdup(def);
 	cs = my_col_effective_charset(t, c);
 	co = my_col_effective_collation(t, c);
 	if (cs[0] == '\0' || co[0] == '\0')
-		res = my_strdup(def);
+		res = xstrdup(def);
 	else
-		res = my_sprintf("%s CHARACTER SET %s COLLATE %s%s", c->type, cs, co, def + tl);
+		res = xasprintf("%s CHARACTER SET %s COLLATE %s%s", c->type, cs, co, def + tl);
 	free(cs);
 	free(co);
 	return res;
@@ -282,11 +282,11 @@ static char *
 strip_charset(const ColDef *c, const char *def)
 {
 	TokList		tl;
-	MyBuf		sb;
+	StrBuf		sb;
 	size_t		pos = 0;
 
 	my_lex(def, &tl);
-	mb_init(&sb);
+	sb_init(&sb);
 	for (int i = 0; i < tl.n; i++)
 	{
 		Token	   *k = &tl.items[i];
@@ -298,15 +298,15 @@ strip_charset(const ColDef *c, const char *def)
 			skip = 2;
 		if (skip)
 		{
-			mb_putn(&sb, def + pos, k->start - pos);
+			sb_put(&sb, def + pos, k->start - pos);
 			pos = tl.items[i + skip - 1].end;
 			i += skip - 1;
 		}
 	}
-	mb_puts(&sb, def + pos);
+	sb_puts(&sb, def + pos);
 	my_toklist_free(&tl);
 	(void) c;
-	return mb_steal(&sb);
+	return sb_steal(&sb);
 }
 
 static bool
@@ -442,11 +442,11 @@ type_with_charset(const TableDef *t, const ColDef *c)
 			   *res;
 
 	if (!c->textual)
-		return my_strdup(c->type);
+		return xstrdup(c->type);
 	cs = my_col_effective_charset(t, c);
 	co = my_col_effective_collation(t, c);
-	res = cs[0] && co[0] ? my_sprintf("%s CHARACTER SET %s COLLATE %s", c->type, cs, co)
-		: my_strdup(c->type);
+	res = cs[0] && co[0] ? xasprintf("%s CHARACTER SET %s COLLATE %s", c->type, cs, co)
+		: xstrdup(c->type);
 	free(cs);
 	free(co);
 	return res;
@@ -460,18 +460,18 @@ static void
 check_table_empty(PlanStep *s, const char *table)
 {
 	PlanCheck  *c = add_check(s, CHECK_TABLE_EMPTY, table, table, true);
-	MyBuf		sb;
+	StrBuf		sb;
 
-	mb_init(&sb);
-	mb_puts(&sb, "SELECT COUNT(*) FROM ");
+	sb_init(&sb);
+	sb_puts(&sb, "SELECT COUNT(*) FROM ");
 	mb_ident(&sb, table);
-	c->sql = mb_steal(&sb);
+	c->sql = sb_steal(&sb);
 }
 
 static char *
 obj_col(const char *table, const char *col)
 {
-	return my_sprintf("%s.%s", table, col);
+	return xasprintf("%s.%s", table, col);
 }
 
 static void
@@ -479,18 +479,18 @@ check_column(PlanStep *s, CheckKind kind, const char *table, const char *col)
 {
 	char	   *obj = obj_col(table, col);
 	PlanCheck  *c = add_check(s, kind, obj, table, kind == CHECK_COLUMN_EMPTY);
-	MyBuf		sb;
+	StrBuf		sb;
 
 	free(obj);
-	c->column = my_strdup(col);
+	c->column = xstrdup(col);
 	ml_add(&c->columns, col);
-	mb_init(&sb);
-	mb_puts(&sb, "SELECT COUNT(*) FROM ");
+	sb_init(&sb);
+	sb_puts(&sb, "SELECT COUNT(*) FROM ");
 	mb_ident(&sb, table);
-	mb_puts(&sb, " WHERE ");
+	sb_puts(&sb, " WHERE ");
 	mb_ident(&sb, col);
-	mb_puts(&sb, kind == CHECK_COLUMN_EMPTY ? " IS NOT NULL" : " IS NULL");
-	c->sql = mb_steal(&sb);
+	sb_puts(&sb, kind == CHECK_COLUMN_EMPTY ? " IS NOT NULL" : " IS NULL");
+	c->sql = sb_steal(&sb);
 }
 
 static void
@@ -503,39 +503,39 @@ check_fit(PlanStep *s, const TableDef *lt, const ColDef *lc, const TableDef *tt,
 	char	   *dst = type_with_charset(tt, tc);
 	TypeCat		a = type_cat(lc),
 				b = type_cat(tc);
-	MyBuf		sb;
+	StrBuf		sb;
 
 	free(obj);
-	c->column = my_strdup(lc->name);
+	c->column = xstrdup(lc->name);
 	ml_add(&c->columns, lc->name);
-	mb_init(&sb);
-	mb_printf(&sb, "CREATE TEMPORARY TABLE `migrate_fit` (`src` %s NULL, `dst` %s NULL)", src, dst);
-	mb_puts(&sb, ";\nINSERT IGNORE INTO `migrate_fit` SELECT ");
+	sb_init(&sb);
+	sb_printf(&sb, "CREATE TEMPORARY TABLE `migrate_fit` (`src` %s NULL, `dst` %s NULL)", src, dst);
+	sb_puts(&sb, ";\nINSERT IGNORE INTO `migrate_fit` SELECT ");
 	mb_ident(&sb, lc->name);
-	mb_puts(&sb, ", ");
+	sb_puts(&sb, ", ");
 	mb_ident(&sb, lc->name);
-	mb_puts(&sb, " FROM ");
+	sb_puts(&sb, " FROM ");
 	mb_ident(&sb, lt->name);
-	mb_puts(&sb, " WHERE ");
+	sb_puts(&sb, " WHERE ");
 	mb_ident(&sb, lc->name);
-	mb_puts(&sb, " IS NOT NULL");
-	c->setup = mb_steal(&sb);
+	sb_puts(&sb, " IS NOT NULL");
+	c->setup = sb_steal(&sb);
 
-	mb_init(&sb);
-	mb_puts(&sb, "SELECT COUNT(*) FROM `migrate_fit` WHERE ");
+	sb_init(&sb);
+	sb_puts(&sb, "SELECT COUNT(*) FROM `migrate_fit` WHERE ");
 	if (a == b && (a == CAT_NUM || a == CAT_TIME))
-		mb_puts(&sb, "NOT (`dst` <=> `src`)");
+		sb_puts(&sb, "NOT (`dst` <=> `src`)");
 	else if (a == CAT_STR && b == CAT_STR)
-		mb_puts(&sb, "NOT (CONVERT(`dst` USING utf8mb4) COLLATE utf8mb4_bin <=> "
+		sb_puts(&sb, "NOT (CONVERT(`dst` USING utf8mb4) COLLATE utf8mb4_bin <=> "
 				"CONVERT(`src` USING utf8mb4) COLLATE utf8mb4_bin) "
 				"OR CHAR_LENGTH(`dst`) <> CHAR_LENGTH(`src`)");
 	else if (a == CAT_BIN && b == CAT_BIN)
-		mb_puts(&sb, "NOT (TRIM(TRAILING 0x00 FROM `dst`) <=> TRIM(TRAILING 0x00 FROM `src`))");
+		sb_puts(&sb, "NOT (TRIM(TRAILING 0x00 FROM `dst`) <=> TRIM(TRAILING 0x00 FROM `src`))");
 	else
-		mb_puts(&sb, "NOT (CAST(`dst` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin <=> "
+		sb_puts(&sb, "NOT (CAST(`dst` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin <=> "
 				"CAST(`src` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin)");
-	c->sql = mb_steal(&sb);
-	c->cleanup = my_strdup("DROP TEMPORARY TABLE IF EXISTS `migrate_fit`");
+	c->sql = sb_steal(&sb);
+	c->cleanup = xstrdup("DROP TEMPORARY TABLE IF EXISTS `migrate_fit`");
 	free(src);
 	free(dst);
 }
@@ -545,58 +545,58 @@ static void
 check_duplicates(PlanStep *s, const TableDef *lt, const KeyDef *k, const MyList *col_old,
 				 const MyList *col_new)
 {
-	MyBuf		sb,
+	StrBuf		sb,
 				grp;
 	PlanCheck  *c;
 	char	   *obj;
 
-	mb_init(&grp);
+	sb_init(&grp);
 	for (int i = 0; i < k->ncols; i++)
 	{
 		const char *live = map_one(col_new, col_old, k->cols[i]);
 
 		if (my_tabledef_col(lt, live) < 0)
 		{
-			mb_free(&grp);
+			sb_free(&grp);
 			return;				/* the column arrives with the step: nothing to check yet */
 		}
 		if (i > 0)
-			mb_puts(&grp, ", ");
+			sb_puts(&grp, ", ");
 		if (k->prefix[i] > 0)
 		{
-			mb_puts(&grp, "LEFT(");
+			sb_puts(&grp, "LEFT(");
 			mb_ident(&grp, live);
-			mb_printf(&grp, ", %d)", k->prefix[i]);
+			sb_printf(&grp, ", %d)", k->prefix[i]);
 		}
 		else
 			mb_ident(&grp, live);
 	}
-	obj = k->kind == 'P' ? my_sprintf("%s.PRIMARY", lt->name) : obj_col(lt->name, k->name);
+	obj = k->kind == 'P' ? xasprintf("%s.PRIMARY", lt->name) : obj_col(lt->name, k->name);
 	c = add_check(s, CHECK_NO_DUPLICATES, obj, lt->name, false);
 	free(obj);
 	for (int i = 0; i < k->ncols; i++)
 		ml_add(&c->columns, map_one(col_new, col_old, k->cols[i]));
-	mb_init(&sb);
-	mb_puts(&sb, "SELECT COALESCE(SUM(`n`), 0) FROM (SELECT COUNT(*) AS `n` FROM ");
+	sb_init(&sb);
+	sb_puts(&sb, "SELECT COALESCE(SUM(`n`), 0) FROM (SELECT COUNT(*) AS `n` FROM ");
 	mb_ident(&sb, lt->name);
-	mb_puts(&sb, " WHERE ");
+	sb_puts(&sb, " WHERE ");
 	for (int i = 0; i < k->ncols; i++)
 	{
 		if (i > 0)
-			mb_puts(&sb, " AND ");
+			sb_puts(&sb, " AND ");
 		mb_ident(&sb, map_one(col_new, col_old, k->cols[i]));
-		mb_puts(&sb, " IS NOT NULL");
+		sb_puts(&sb, " IS NOT NULL");
 	}
-	mb_printf(&sb, " GROUP BY %s HAVING COUNT(*) > 1) AS `d`", grp.data);
-	c->sql = mb_steal(&sb);
-	mb_free(&grp);
+	sb_printf(&sb, " GROUP BY %s HAVING COUNT(*) > 1) AS `d`", grp.data);
+	c->sql = sb_steal(&sb);
+	sb_free(&grp);
 }
 
 static void
 check_orphans(PlanStep *s, const TableDef *lt, const ConDef *fk, const MyList *col_old,
 			  const MyList *col_new)
 {
-	MyBuf		sb;
+	StrBuf		sb;
 	PlanCheck  *c;
 	char	   *obj;
 
@@ -608,42 +608,42 @@ check_orphans(PlanStep *s, const TableDef *lt, const ConDef *fk, const MyList *c
 	free(obj);
 	for (int i = 0; i < fk->ncols; i++)
 		ml_add(&c->columns, map_one(col_new, col_old, fk->cols[i]));
-	c->ref_table = my_strdup(fk->ref_table);
-	mb_init(&sb);
-	mb_puts(&sb, "SELECT COUNT(*) FROM ");
+	c->ref_table = xstrdup(fk->ref_table);
+	sb_init(&sb);
+	sb_puts(&sb, "SELECT COUNT(*) FROM ");
 	mb_ident(&sb, lt->name);
-	mb_puts(&sb, " AS `c` WHERE ");
+	sb_puts(&sb, " AS `c` WHERE ");
 	for (int i = 0; i < fk->ncols; i++)
 	{
-		mb_puts(&sb, "`c`.");
+		sb_puts(&sb, "`c`.");
 		mb_ident(&sb, map_one(col_new, col_old, fk->cols[i]));
-		mb_puts(&sb, " IS NOT NULL AND ");
+		sb_puts(&sb, " IS NOT NULL AND ");
 	}
-	mb_puts(&sb, "NOT EXISTS (SELECT 1 FROM ");
+	sb_puts(&sb, "NOT EXISTS (SELECT 1 FROM ");
 	mb_ident(&sb, fk->ref_table);
-	mb_puts(&sb, " AS `p` WHERE ");
+	sb_puts(&sb, " AS `p` WHERE ");
 	for (int i = 0; i < fk->ncols; i++)
 	{
 		if (i > 0)
-			mb_puts(&sb, " AND ");
-		mb_puts(&sb, "`p`.");
+			sb_puts(&sb, " AND ");
+		sb_puts(&sb, "`p`.");
 		mb_ident(&sb, fk->ref_cols[i]);
-		mb_puts(&sb, " = `c`.");
+		sb_puts(&sb, " = `c`.");
 		mb_ident(&sb, map_one(col_new, col_old, fk->cols[i]));
 	}
-	mb_puts(&sb, ")");
-	c->sql = mb_steal(&sb);
+	sb_puts(&sb, ")");
+	c->sql = sb_steal(&sb);
 }
 
 static void
 check_constraint(PlanStep *s, const TableDef *lt, const ConDef *ck, const MyList *col_old,
 				 const MyList *col_new)
 {
-	char	   *wrapped = my_sprintf("(%s)", ck->expr);
+	char	   *wrapped = xasprintf("(%s)", ck->expr);
 	char	   *expr = map_idents(wrapped, col_new, col_old, false);
 	char	   *obj = obj_col(lt->name, ck->name);
 	PlanCheck  *c = add_check(s, CHECK_CONSTRAINT_HOLDS, obj, lt->name, false);
-	MyBuf		sb;
+	StrBuf		sb;
 
 	free(obj);
 	free(wrapped);
@@ -657,11 +657,11 @@ check_constraint(PlanStep *s, const TableDef *lt, const ConDef *ck, const MyList
 				ml_add(&c->columns, tl.items[i].text);
 		my_toklist_free(&tl);
 	}
-	mb_init(&sb);
-	mb_puts(&sb, "SELECT COUNT(*) FROM ");
+	sb_init(&sb);
+	sb_puts(&sb, "SELECT COUNT(*) FROM ");
 	mb_ident(&sb, lt->name);
-	mb_printf(&sb, " WHERE NOT %s", expr);
-	c->sql = mb_steal(&sb);
+	sb_printf(&sb, " WHERE NOT %s", expr);
+	c->sql = sb_steal(&sb);
 	free(expr);
 }
 
@@ -716,7 +716,7 @@ fk_def_mapped(const ConDef *c, const MyList *col_old, const MyList *col_new,
 
 		if (p && strncmp(p + 11, qold, strlen(qold)) == 0)
 		{
-			char	   *nd = my_sprintf("%.*s%s%s", (int) (p + 11 - d), d, qnew, p + 11 + strlen(qold));
+			char	   *nd = xasprintf("%.*s%s%s", (int) (p + 11 - d), d, qnew, p + 11 + strlen(qold));
 
 			free(d);
 			d = nd;
@@ -750,7 +750,7 @@ diff_options(const TableDef *l, const TableDef *t, MyList *clauses)
 			continue;
 		j = table_opt_index(l, k);
 		if (j < 0 || strcmp(l->opts[j].value, t->opts[i].value) != 0)
-			ml_add_owned(clauses, my_sprintf("%s=%s", k, t->opts[i].value));
+			ml_add_owned(clauses, xasprintf("%s=%s", k, t->opts[i].value));
 	}
 	for (int i = 0; i < l->nopts; i++)
 	{
@@ -763,7 +763,7 @@ diff_options(const TableDef *l, const TableDef *t, MyList *clauses)
 		if (strcmp(k, "COMMENT") == 0)
 			ml_add(clauses, "COMMENT=''");
 		else
-			ml_add_owned(clauses, my_sprintf("%s=DEFAULT", k));
+			ml_add_owned(clauses, xasprintf("%s=DEFAULT", k));
 	}
 	cs_changed = (l->charset == NULL) != (t->charset == NULL) ||
 		(l->charset && strcmp(l->charset, t->charset) != 0) ||
@@ -772,9 +772,9 @@ diff_options(const TableDef *l, const TableDef *t, MyList *clauses)
 	if (cs_changed && t->charset)
 	{
 		if (t->collation)
-			ml_add_owned(clauses, my_sprintf("DEFAULT CHARSET=%s COLLATE=%s", t->charset, t->collation));
+			ml_add_owned(clauses, xasprintf("DEFAULT CHARSET=%s COLLATE=%s", t->charset, t->collation));
 		else
-			ml_add_owned(clauses, my_sprintf("DEFAULT CHARSET=%s", t->charset));
+			ml_add_owned(clauses, xasprintf("DEFAULT CHARSET=%s", t->charset));
 	}
 }
 
@@ -783,8 +783,8 @@ diff_options(const TableDef *l, const TableDef *t, MyList *clauses)
 static void
 lis_mark(const int *seq, int n, bool *stay)
 {
-	int		   *len = my_alloc((n + 1) * sizeof(int));
-	int		   *prev = my_alloc((n + 1) * sizeof(int));
+	int		   *len = xcalloc(1, (n + 1) * sizeof(int));
+	int		   *prev = xcalloc(1, (n + 1) * sizeof(int));
 	int			best = -1;
 
 	for (int i = 0; i < n; i++)
@@ -809,29 +809,29 @@ lis_mark(const int *seq, int n, bool *stay)
 static void
 add_clause_ident(MyList *l, const char *prefix, const char *name, const char *suffix)
 {
-	MyBuf		sb;
+	StrBuf		sb;
 
-	mb_init(&sb);
-	mb_puts(&sb, prefix);
+	sb_init(&sb);
+	sb_puts(&sb, prefix);
 	mb_ident(&sb, name);
-	mb_puts(&sb, suffix);
-	ml_add_owned(l, mb_steal(&sb));
+	sb_puts(&sb, suffix);
+	ml_add_owned(l, sb_steal(&sb));
 }
 
 static char *
 position_clause(const TableDef *t, int ti)
 {
-	MyBuf		sb;
+	StrBuf		sb;
 
-	mb_init(&sb);
+	sb_init(&sb);
 	if (ti == 0)
-		mb_puts(&sb, " FIRST");
+		sb_puts(&sb, " FIRST");
 	else
 	{
-		mb_puts(&sb, " AFTER ");
+		sb_puts(&sb, " AFTER ");
 		mb_ident(&sb, t->cols[ti - 1].name);
 	}
-	return mb_steal(&sb);
+	return sb_steal(&sb);
 }
 
 static bool
@@ -866,9 +866,9 @@ diff_table(Plan *p, const TableDef *l, const TableDef *t, const MyList *col_old_
 				cols = {0},
 				adds = {0},
 				opts = {0};
-	int		   *matched = my_alloc((t->ncols + 1) * sizeof(int));
-	bool	   *stay = my_alloc((t->ncols + 1) * sizeof(bool));
-	int		   *seq = my_alloc((l->ncols + 1) * sizeof(int));
+	int		   *matched = xcalloc(1, (t->ncols + 1) * sizeof(int));
+	bool	   *stay = xcalloc(1, (t->ncols + 1) * sizeof(bool));
+	int		   *seq = xcalloc(1, (l->ncols + 1) * sizeof(int));
 	int			nseq = 0;
 	PlanStep	tmp = {0};		/* collects the checks */
 	bool		relax = false;
@@ -915,16 +915,16 @@ diff_table(Plan *p, const TableDef *l, const TableDef *t, const MyList *col_old_
 	{
 		const ColDef *tc = &t->cols[ti];
 		char	   *pos = position_clause(t, ti);
-		char	   *adef = table_cs_changed ? absolute_def(t, tc, tc->def) : my_strdup(tc->def);
-		MyBuf		sb;
+		char	   *adef = table_cs_changed ? absolute_def(t, tc, tc->def) : xstrdup(tc->def);
+		StrBuf		sb;
 
-		mb_init(&sb);
+		sb_init(&sb);
 		if (matched[ti] < 0)
 		{
-			mb_puts(&sb, "ADD COLUMN ");
+			sb_puts(&sb, "ADD COLUMN ");
 			mb_ident(&sb, tc->name);
-			mb_printf(&sb, " %s%s", adef, pos);
-			ml_add_owned(&cols, mb_steal(&sb));
+			sb_printf(&sb, " %s%s", adef, pos);
+			ml_add_owned(&cols, sb_steal(&sb));
 		}
 		else
 		{
@@ -941,24 +941,24 @@ diff_table(Plan *p, const TableDef *l, const TableDef *t, const MyList *col_old_
 				add_clause_ident(&drops, "DROP COLUMN ", lc->name, "");
 				if (!lc->generated)
 					check_column(&tmp, CHECK_COLUMN_EMPTY, l->name, lc->name);
-				mb_puts(&sb, "ADD COLUMN ");
+				sb_puts(&sb, "ADD COLUMN ");
 				mb_ident(&sb, tc->name);
-				mb_printf(&sb, " %s%s", adef, pos);
-				ml_add_owned(&cols, mb_steal(&sb));
+				sb_printf(&sb, " %s%s", adef, pos);
+				ml_add_owned(&cols, sb_steal(&sb));
 			}
 			else if (renamed || changed || moved)
 			{
 				if (renamed)
 				{
-					mb_puts(&sb, "CHANGE COLUMN ");
+					sb_puts(&sb, "CHANGE COLUMN ");
 					mb_ident(&sb, lc->name);
-					mb_putc(&sb, ' ');
+					sb_putc(&sb, ' ');
 				}
 				else
-					mb_puts(&sb, "MODIFY COLUMN ");
+					sb_puts(&sb, "MODIFY COLUMN ");
 				mb_ident(&sb, tc->name);
-				mb_printf(&sb, " %s%s", adef, moved ? pos : "");
-				ml_add_owned(&cols, mb_steal(&sb));
+				sb_printf(&sb, " %s%s", adef, moved ? pos : "");
+				ml_add_owned(&cols, sb_steal(&sb));
 				if (changed && !tc->generated)
 				{
 					if (!lc->not_null && tc->not_null)
@@ -978,7 +978,7 @@ diff_table(Plan *p, const TableDef *l, const TableDef *t, const MyList *col_old_
 			free(ldef);
 		}
 		if (sb.data)
-			mb_free(&sb);
+			sb_free(&sb);
 		free(pos);
 		free(adef);
 	}
@@ -990,8 +990,8 @@ diff_table(Plan *p, const TableDef *l, const TableDef *t, const MyList *col_old_
 	 * is dropped and added again in the target order.
 	 */
 	{
-		bool	   *lkeep = my_alloc((l->nkeys + 1) * sizeof(bool));
-		bool	   *tkeep = my_alloc((t->nkeys + 1) * sizeof(bool));
+		bool	   *lkeep = xcalloc(1, (l->nkeys + 1) * sizeof(bool));
+		bool	   *tkeep = xcalloc(1, (t->nkeys + 1) * sizeof(bool));
 
 		for (int cat = 0; cat < KEY_CATEGORIES; cat++)
 		{
@@ -1049,7 +1049,7 @@ diff_table(Plan *p, const TableDef *l, const TableDef *t, const MyList *col_old_
 				free(ld);
 				continue;
 			}
-			ml_add_owned(&adds, my_sprintf("ADD %s", tk->def));
+			ml_add_owned(&adds, xasprintf("ADD %s", tk->def));
 			/* a key that only moves needs no check */
 			if ((tk->kind == 'P' || tk->kind == 'U') && !(ld && strcmp(ld, tk->def) == 0))
 				check_duplicates(&tmp, l, tk, &col_old, &col_new);
@@ -1065,8 +1065,8 @@ diff_table(Plan *p, const TableDef *l, const TableDef *t, const MyList *col_old_
 	 * handled like the keys of one category.
 	 */
 	{
-		bool	   *lkeep = my_alloc((l->ncons + 1) * sizeof(bool));
-		bool	   *tkeep = my_alloc((t->ncons + 1) * sizeof(bool));
+		bool	   *lkeep = xcalloc(1, (l->ncons + 1) * sizeof(bool));
+		bool	   *tkeep = xcalloc(1, (t->ncons + 1) * sizeof(bool));
 		int			last = -1;
 		bool		broken = false;
 
@@ -1122,7 +1122,7 @@ diff_table(Plan *p, const TableDef *l, const TableDef *t, const MyList *col_old_
 
 			if (tkeep[j])
 				continue;
-			ml_add_owned(&adds, my_sprintf("ADD %s", tc->def));
+			ml_add_owned(&adds, xasprintf("ADD %s", tc->def));
 			if (lc)
 				ld = lc->kind == 'F' ? fk_def_mapped(lc, &col_old, &col_new, tbl_old, tbl_new)
 					: map_idents(lc->def, &col_old, &col_new, false);
@@ -1150,37 +1150,37 @@ diff_table(Plan *p, const TableDef *l, const TableDef *t, const MyList *col_old_
 		 * one statement keeps its place in the key list: the drops go first,
 		 * in a statement of their own.
 		 */
-		MyBuf		sb;
+		StrBuf		sb;
 		bool		first = true;
 
-		mb_init(&sb);
-		mb_puts(&sb, "ALTER TABLE ");
+		sb_init(&sb);
+		sb_puts(&sb, "ALTER TABLE ");
 		mb_ident(&sb, l->name);
 		for (int i = 0; i < drops_fk.n; i++, first = false)
-			mb_printf(&sb, "%s %s", first ? "" : ",", drops_fk.items[i]);
+			sb_printf(&sb, "%s %s", first ? "" : ",", drops_fk.items[i]);
 		for (int i = 0; i < drops_idx.n; i++, first = false)
-			mb_printf(&sb, "%s %s", first ? "" : ",", drops_idx.items[i]);
-		add_step(p, mb_steal(&sb));
+			sb_printf(&sb, "%s %s", first ? "" : ",", drops_idx.items[i]);
+		add_step(p, sb_steal(&sb));
 		ml_free(&drops_fk);
 		ml_free(&drops_idx);
 	}
 	if (drops_fk.n + drops_idx.n + drops.n + cols.n + adds.n + opts.n > 0)
 	{
-		MyBuf		sb;
+		StrBuf		sb;
 		PlanStep   *s;
 		MyList    *parts[] = {&drops_fk, &drops_idx, &drops, &cols, &adds, &opts};
 		bool		first = true;
 
-		mb_init(&sb);
-		mb_puts(&sb, "ALTER TABLE ");
+		sb_init(&sb);
+		sb_puts(&sb, "ALTER TABLE ");
 		mb_ident(&sb, l->name);
 		for (int g = 0; g < 6; g++)
 			for (int i = 0; i < parts[g]->n; i++)
 			{
-				mb_printf(&sb, "%s %s", first ? "" : ",", parts[g]->items[i]);
+				sb_printf(&sb, "%s %s", first ? "" : ",", parts[g]->items[i]);
 				first = false;
 			}
-		s = add_step(p, mb_steal(&sb));
+		s = add_step(p, sb_steal(&sb));
 		s->relax_strict = relax;
 	}
 	if (p->n > first_step)
@@ -1276,24 +1276,24 @@ session_for(const char *image)
 	char	   *mode = my_image_meta(image, "sql_mode");
 	char	   *cs = my_image_meta(image, "character_set_client");
 	char	   *co = my_image_meta(image, "collation_connection");
-	MyBuf		sb;
+	StrBuf		sb;
 
-	mb_init(&sb);
+	sb_init(&sb);
 	if (mode)
-		mb_printf(&sb, "SET SESSION sql_mode = '%s'", mode);
+		sb_printf(&sb, "SET SESSION sql_mode = '%s'", mode);
 	if (cs && co && is_ascii(my_image_body(image)) && strspn(cs, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(cs)
 		&& strspn(co, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(co))
-		mb_printf(&sb, "%sSET SESSION character_set_client = %s, collation_connection = %s",
+		sb_printf(&sb, "%sSET SESSION character_set_client = %s, collation_connection = %s",
 				  sb.len ? ";\n" : "", cs, co);
 	free(mode);
 	free(cs);
 	free(co);
 	if (sb.len == 0)
 	{
-		mb_free(&sb);
+		sb_free(&sb);
 		return NULL;
 	}
-	return mb_steal(&sb);
+	return sb_steal(&sb);
 }
 
 /* "CREATE OR REPLACE ..." from a stored CREATE statement */
@@ -1301,8 +1301,8 @@ static char *
 or_replace(const char *body)
 {
 	if (strncasecmp(body, "CREATE ", 7) == 0 && strncasecmp(body + 7, "OR REPLACE", 10) != 0)
-		return my_sprintf("CREATE OR REPLACE %s", body + 7);
-	return my_strdup(body);
+		return xasprintf("CREATE OR REPLACE %s", body + 7);
+	return xstrdup(body);
 }
 
 static char *
@@ -1311,12 +1311,12 @@ drop_stmt(ObjKind kind, const char *name)
 	static const char *const what[OBJ_NKINDS] = {
 		"TABLE", "VIEW", "TRIGGER", "PROCEDURE", "FUNCTION", "EVENT", "SEQUENCE"
 	};
-	MyBuf		sb;
+	StrBuf		sb;
 
-	mb_init(&sb);
-	mb_printf(&sb, "DROP %s ", what[kind]);
+	sb_init(&sb);
+	sb_printf(&sb, "DROP %s ", what[kind]);
 	mb_ident(&sb, name);
-	return mb_steal(&sb);
+	return sb_steal(&sb);
 }
 
 /* views mentioning another view of the list come after it */
@@ -1363,7 +1363,7 @@ order_tables(PlanObject **t, int n)
 		for (int i = 0; i < n; i++)
 			for (int j = i + 1; j < n; j++)
 			{
-				char	   *q = my_sprintf("REFERENCES `%s`", t[j]->name);
+				char	   *q = xasprintf("REFERENCES `%s`", t[j]->name);
 				bool		refs = (t[i]->target && strstr(t[i]->target, q)) ||
 					(t[i]->live && strstr(t[i]->live, q));
 
@@ -1390,8 +1390,8 @@ order_tables(PlanObject **t, int n)
 void
 my_plan_compute(MyState *st, PlanObject *objs, int nobjs, const MyList *allow_loss, Plan *out)
 {
-	PlanObject **tables = my_alloc((nobjs + 1) * sizeof(PlanObject *));
-	PlanObject **views = my_alloc((nobjs + 1) * sizeof(PlanObject *));
+	PlanObject **tables = xcalloc(1, (nobjs + 1) * sizeof(PlanObject *));
+	PlanObject **views = xcalloc(1, (nobjs + 1) * sizeof(PlanObject *));
 	int			ntables = 0,
 				nviews = 0;
 	MyList		tbl_old = {0},
@@ -1420,7 +1420,7 @@ my_plan_compute(MyState *st, PlanObject *objs, int nobjs, const MyList *allow_lo
 			continue;
 		if (o->kind == OBJ_EVENT || o->kind == OBJ_SEQUENCE)
 		{
-			refuse(out, my_sprintf("%s \"%s\" differs from its recorded state, and the driver does not "
+			refuse(out, xasprintf("%s \"%s\" differs from its recorded state, and the driver does not "
 								   "revert %ss", my_obj_kind_name(o->kind), o->name,
 								   my_obj_kind_name(o->kind)));
 			continue;
@@ -1443,14 +1443,14 @@ my_plan_compute(MyState *st, PlanObject *objs, int nobjs, const MyList *allow_lo
 
 		if (o->live && o->target && strcmp(lname, o->name) != 0)
 		{
-			MyBuf		sb;
+			StrBuf		sb;
 
-			mb_init(&sb);
-			mb_puts(&sb, "RENAME TABLE ");
+			sb_init(&sb);
+			sb_puts(&sb, "RENAME TABLE ");
 			mb_ident(&sb, lname);
-			mb_puts(&sb, " TO ");
+			sb_puts(&sb, " TO ");
 			mb_ident(&sb, o->name);
-			add_step(out, mb_steal(&sb));
+			add_step(out, sb_steal(&sb));
 		}
 	}
 	for (int i = 0; i < ntables; i++)
@@ -1462,9 +1462,9 @@ my_plan_compute(MyState *st, PlanObject *objs, int nobjs, const MyList *allow_lo
 			TableDef   *t = my_tabledef_parse(o->target);
 
 			if (t->unsupported)
-				refuse(out, my_sprintf("table \"%s\" cannot be re-created: %s", o->name, t->unsupported));
+				refuse(out, xasprintf("table \"%s\" cannot be re-created: %s", o->name, t->unsupported));
 			else
-				add_step(out, my_strdup(o->target));
+				add_step(out, xstrdup(o->target));
 			my_tabledef_free(t);
 		}
 	}
@@ -1483,12 +1483,12 @@ my_plan_compute(MyState *st, PlanObject *objs, int nobjs, const MyList *allow_lo
 		{
 			/* planned after the rename step above */
 			free(l->name);
-			l->name = my_strdup(o->name);
+			l->name = xstrdup(o->name);
 		}
 		if (l->unsupported || t->unsupported)
 		{
 			if (strcmp(o->live, o->target) != 0 || strcmp(lname, o->name) != 0)
-				refuse(out, my_sprintf("table \"%s\" cannot be reverted: %s", o->name,
+				refuse(out, xasprintf("table \"%s\" cannot be reverted: %s", o->name,
 									   l->unsupported ? l->unsupported : t->unsupported));
 		}
 		else
@@ -1577,27 +1577,27 @@ my_check_describe(const PlanCheck *c, long long rows)
 	switch (c->kind)
 	{
 		case CHECK_TABLE_EMPTY:
-			return my_sprintf("table \"%s\" is not empty: %lld row%s would be lost", c->object, rows,
+			return xasprintf("table \"%s\" is not empty: %lld row%s would be lost", c->object, rows,
 							  rows == 1 ? "" : "s");
 		case CHECK_COLUMN_EMPTY:
-			return my_sprintf("column \"%s\" is not empty: %lld row%s hold%s a value that would be lost",
+			return xasprintf("column \"%s\" is not empty: %lld row%s hold%s a value that would be lost",
 							  c->object, rows, rows == 1 ? "" : "s", rows == 1 ? "s" : "");
 		case CHECK_NO_NULLS:
-			return my_sprintf("column \"%s\" has %lld NULL value%s and would become NOT NULL",
+			return xasprintf("column \"%s\" has %lld NULL value%s and would become NOT NULL",
 							  c->object, rows, rows == 1 ? "" : "s");
 		case CHECK_NO_DUPLICATES:
-			return my_sprintf("key \"%s\" would not be unique: %lld row%s share%s a value",
+			return xasprintf("key \"%s\" would not be unique: %lld row%s share%s a value",
 							  c->object, rows, rows == 1 ? "" : "s", rows == 1 ? "s" : "");
 		case CHECK_VALUES_FIT:
-			return my_sprintf("column \"%s\" has %lld value%s that the restored type cannot hold",
+			return xasprintf("column \"%s\" has %lld value%s that the restored type cannot hold",
 							  c->object, rows, rows == 1 ? "" : "s");
 		case CHECK_NO_ORPHANS:
-			return my_sprintf("foreign key \"%s\" would not hold: %lld row%s ha%s no parent row in \"%s\"",
+			return xasprintf("foreign key \"%s\" would not hold: %lld row%s ha%s no parent row in \"%s\"",
 							  c->object, rows, rows == 1 ? "" : "s", rows == 1 ? "s" : "ve",
 							  c->ref_table ? c->ref_table : "?");
 		case CHECK_CONSTRAINT_HOLDS:
-			return my_sprintf("check constraint \"%s\" would not hold: %lld row%s violate%s it",
+			return xasprintf("check constraint \"%s\" would not hold: %lld row%s violate%s it",
 							  c->object, rows, rows == 1 ? "" : "s", rows == 1 ? "s" : "");
 	}
-	return my_strdup("?");
+	return xstrdup("?");
 }

@@ -30,176 +30,49 @@
  * Allocation
  * ------------------------------------------------------------------------
  */
-void *
-my_alloc(size_t n)
-{
-	void	   *p = calloc(1, n ? n : 1);
 
-	if (p == NULL)
-	{
-		log_error("out of memory");
-		exit(EXIT_ERROR);
-	}
-	return p;
-}
 
-void *
-my_realloc(void *p, size_t n)
-{
-	void	   *q = realloc(p, n ? n : 1);
 
-	if (q == NULL)
-	{
-		log_error("out of memory");
-		exit(EXIT_ERROR);
-	}
-	return q;
-}
 
-char *
-my_strdup(const char *s)
-{
-	return s ? my_strndup(s, strlen(s)) : NULL;
-}
-
-char *
-my_strndup(const char *s, size_t n)
-{
-	char	   *p = my_alloc(n + 1);
-
-	memcpy(p, s, n);
-	p[n] = '\0';
-	return p;
-}
-
-char *
-my_sprintf(const char *fmt,...)
-{
-	MyBuf		sb;
-	va_list		ap;
-	int			n;
-
-	mb_init(&sb);
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	sb.data = my_realloc(sb.data, n + 1);
-	va_start(ap, fmt);
-	vsnprintf(sb.data, n + 1, fmt, ap);
-	va_end(ap);
-	return sb.data;
-}
 
 /* ------------------------------------------------------------------------
- * MyBuf
+ * StrBuf
  * ------------------------------------------------------------------------
  */
-void
-mb_init(MyBuf *sb)
-{
-	sb->cap = 64;
-	sb->len = 0;
-	sb->data = my_alloc(sb->cap);
-}
 
-void
-mb_free(MyBuf *sb)
-{
-	free(sb->data);
-	sb->data = NULL;
-	sb->len = sb->cap = 0;
-}
 
-void
-mb_reset(MyBuf *sb)
-{
-	sb->len = 0;
-	sb->data[0] = '\0';
-}
 
-static void
-sb_reserve(MyBuf *sb, size_t more)
-{
-	if (sb->len + more + 1 > sb->cap)
-	{
-		while (sb->len + more + 1 > sb->cap)
-			sb->cap *= 2;
-		sb->data = my_realloc(sb->data, sb->cap);
-	}
-}
 
-void
-mb_putn(MyBuf *sb, const char *s, size_t n)
-{
-	sb_reserve(sb, n);
-	memcpy(sb->data + sb->len, s, n);
-	sb->len += n;
-	sb->data[sb->len] = '\0';
-}
 
-void
-mb_puts(MyBuf *sb, const char *s)
-{
-	mb_putn(sb, s, strlen(s));
-}
 
-void
-mb_putc(MyBuf *sb, char c)
-{
-	mb_putn(sb, &c, 1);
-}
 
-void
-mb_printf(MyBuf *sb, const char *fmt,...)
-{
-	va_list		ap;
-	int			n;
 
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	sb_reserve(sb, n);
-	va_start(ap, fmt);
-	vsnprintf(sb->data + sb->len, n + 1, fmt, ap);
-	va_end(ap);
-	sb->len += n;
-}
-
-char *
-mb_steal(MyBuf *sb)
-{
-	char	   *s = sb->data;
-
-	sb->data = NULL;
-	sb->len = sb->cap = 0;
-	return s;
-}
 
 /*
  * MySQL identifier quoting: backticks, embedded backticks doubled.  This is
  * the only way identifiers reach SQL text in this driver.
  */
 void
-mb_ident(MyBuf *sb, const char *name)
+mb_ident(StrBuf *sb, const char *name)
 {
-	mb_putc(sb, '`');
+	sb_putc(sb, '`');
 	for (const char *p = name; *p; p++)
 	{
 		if (*p == '`')
-			mb_putc(sb, '`');
-		mb_putc(sb, *p);
+			sb_putc(sb, '`');
+		sb_putc(sb, *p);
 	}
-	mb_putc(sb, '`');
+	sb_putc(sb, '`');
 }
 
 char *
 my_quote_ident(const char *name)
 {
-	MyBuf		sb;
+	StrBuf		sb;
 
-	mb_init(&sb);
+	sb_init(&sb);
 	mb_ident(&sb, name);
-	return mb_steal(&sb);
+	return sb_steal(&sb);
 }
 
 /* ------------------------------------------------------------------------
@@ -212,7 +85,7 @@ ml_add_owned(MyList *l, char *s)
 	if (l->n == l->cap)
 	{
 		l->cap = l->cap ? l->cap * 2 : 8;
-		l->items = my_realloc(l->items, l->cap * sizeof(char *));
+		l->items = xrealloc(l->items, l->cap * sizeof(char *));
 	}
 	l->items[l->n++] = s;
 }
@@ -220,7 +93,7 @@ ml_add_owned(MyList *l, char *s)
 void
 ml_add(MyList *l, const char *s)
 {
-	ml_add_owned(l, my_strdup(s));
+	ml_add_owned(l, xstrdup(s));
 }
 
 int
@@ -269,25 +142,25 @@ my_sha256_hex(const char *data, size_t len, char out[65])
 char *
 my_json_array_encode(char **items, int n)
 {
-	MyBuf		sb;
+	StrBuf		sb;
 
-	mb_init(&sb);
-	mb_putc(&sb, '[');
+	sb_init(&sb);
+	sb_putc(&sb, '[');
 	for (int i = 0; i < n; i++)
 	{
 		if (i > 0)
-			mb_putc(&sb, ',');
-		mb_putc(&sb, '"');
+			sb_putc(&sb, ',');
+		sb_putc(&sb, '"');
 		for (const char *p = items[i]; *p; p++)
 		{
 			if (*p == '"' || *p == '\\')
-				mb_putc(&sb, '\\');
-			mb_putc(&sb, *p);
+				sb_putc(&sb, '\\');
+			sb_putc(&sb, *p);
 		}
-		mb_putc(&sb, '"');
+		sb_putc(&sb, '"');
 	}
-	mb_putc(&sb, ']');
-	return mb_steal(&sb);
+	sb_putc(&sb, ']');
+	return sb_steal(&sb);
 }
 
 /* Returns the number of strings, or -1 when the text is not an array of
@@ -305,7 +178,7 @@ my_json_array_decode(const char *json, char ***items)
 		return -1;
 	for (;;)
 	{
-		MyBuf		sb;
+		StrBuf		sb;
 
 		while (isspace((unsigned char) *p))
 			p++;
@@ -317,21 +190,21 @@ my_json_array_decode(const char *json, char ***items)
 			return -1;
 		}
 		p++;
-		mb_init(&sb);
+		sb_init(&sb);
 		while (*p && *p != '"')
 		{
 			if (*p == '\\' && p[1])
 				p++;
-			mb_putc(&sb, *p++);
+			sb_putc(&sb, *p++);
 		}
 		if (*p != '"')
 		{
-			mb_free(&sb);
+			sb_free(&sb);
 			ml_free(&l);
 			return -1;
 		}
 		p++;
-		ml_add_owned(&l, mb_steal(&sb));
+		ml_add_owned(&l, sb_steal(&sb));
 		while (isspace((unsigned char) *p))
 			p++;
 		if (*p == ',')
@@ -348,7 +221,7 @@ my_json_array_decode(const char *json, char ***items)
 static void
 tok_add(TokList *l, TokKind kind, char *text, int depth, size_t start, size_t end)
 {
-	l->items = my_realloc(l->items, (l->n + 1) * sizeof(Token));
+	l->items = xrealloc(l->items, (l->n + 1) * sizeof(Token));
 	l->items[l->n].kind = kind;
 	l->items[l->n].text = text;
 	l->items[l->n].depth = depth;
@@ -419,11 +292,11 @@ my_lex(const char *sql, TokList *out)
 		}
 		if (c == '`' || c == '\'' || c == '"')
 		{
-			MyBuf		sb;
+			StrBuf		sb;
 			size_t		start = i;
 			char		q = c;
 
-			mb_init(&sb);
+			sb_init(&sb);
 			i++;
 			while (i < n)
 			{
@@ -431,7 +304,7 @@ my_lex(const char *sql, TokList *out)
 				{
 					if (sql[i + 1] == q)
 					{
-						mb_putc(&sb, q);
+						sb_putc(&sb, q);
 						i += 2;
 						continue;
 					}
@@ -443,28 +316,28 @@ my_lex(const char *sql, TokList *out)
 					switch (sql[i])
 					{
 						case 'n':
-							mb_putc(&sb, '\n');
+							sb_putc(&sb, '\n');
 							break;
 						case 't':
-							mb_putc(&sb, '\t');
+							sb_putc(&sb, '\t');
 							break;
 						case 'r':
-							mb_putc(&sb, '\r');
+							sb_putc(&sb, '\r');
 							break;
 						case '0':
-							mb_putc(&sb, '\0');
+							sb_putc(&sb, '\0');
 							break;
 						default:
-							mb_putc(&sb, sql[i]);
+							sb_putc(&sb, sql[i]);
 					}
 					i++;
 					continue;
 				}
-				mb_putc(&sb, sql[i++]);
+				sb_putc(&sb, sql[i++]);
 			}
 			if (i < n)
 				i++;
-			tok_add(out, q == '`' ? TK_QIDENT : TK_STRING, mb_steal(&sb), depth, start, i);
+			tok_add(out, q == '`' ? TK_QIDENT : TK_STRING, sb_steal(&sb), depth, start, i);
 			continue;
 		}
 		if (is_word_char(c))
@@ -478,13 +351,13 @@ my_lex(const char *sql, TokList *out)
 					digits = false;
 				i++;
 			}
-			tok_add(out, digits ? TK_NUMBER : TK_WORD, my_strndup(sql + start, i - start),
+			tok_add(out, digits ? TK_NUMBER : TK_WORD, xstrndup(sql + start, i - start),
 					depth, start, i);
 			continue;
 		}
 		if (c == '(')
 		{
-			tok_add(out, TK_PUNCT, my_strndup(sql + i, 1), depth, i, i + 1);
+			tok_add(out, TK_PUNCT, xstrndup(sql + i, 1), depth, i, i + 1);
 			depth++;
 			i++;
 			continue;
@@ -493,14 +366,14 @@ my_lex(const char *sql, TokList *out)
 		{
 			if (depth > 0)
 				depth--;
-			tok_add(out, TK_PUNCT, my_strndup(sql + i, 1), depth, i, i + 1);
+			tok_add(out, TK_PUNCT, xstrndup(sql + i, 1), depth, i, i + 1);
 			i++;
 			continue;
 		}
-		tok_add(out, TK_PUNCT, my_strndup(sql + i, 1), depth, i, i + 1);
+		tok_add(out, TK_PUNCT, xstrndup(sql + i, 1), depth, i, i + 1);
 		i++;
 	}
-	tok_add(out, TK_EOF, my_strdup(""), depth, n, n);
+	tok_add(out, TK_EOF, xstrdup(""), depth, n, n);
 }
 
 void
@@ -659,7 +532,7 @@ parse_name(Cursor *c)
 
 	if (t->kind != TK_WORD && t->kind != TK_QIDENT)
 		return NULL;
-	first = my_strdup(t->text);
+	first = xstrdup(t->text);
 	c->i++;
 	if (accept_punct(c, '.'))
 	{
@@ -671,7 +544,7 @@ parse_name(Cursor *c)
 			free(first);
 			return NULL;
 		}
-		second = my_strdup(t2->text);
+		second = xstrdup(t2->text);
 		c->i++;
 		if (c->db == NULL || strcmp(first, c->db) != 0)
 			c->foreign = true;
@@ -684,7 +557,7 @@ parse_name(Cursor *c)
 static void
 add_target(StmtInfo *si, char kind, char *name)
 {
-	si->targets = my_realloc(si->targets, (si->ntargets + 1) * sizeof(StmtTarget));
+	si->targets = xrealloc(si->targets, (si->ntargets + 1) * sizeof(StmtTarget));
 	si->targets[si->ntargets].kind = kind;
 	si->targets[si->ntargets].name = name;
 	si->ntargets++;
@@ -694,11 +567,11 @@ static void
 add_rename(StmtInfo *si, char kind, const char *table, const char *old_name,
 		   const char *new_name)
 {
-	si->renames = my_realloc(si->renames, (si->nrenames + 1) * sizeof(StmtRename));
+	si->renames = xrealloc(si->renames, (si->nrenames + 1) * sizeof(StmtRename));
 	si->renames[si->nrenames].kind = kind;
-	si->renames[si->nrenames].table = my_strdup(table);
-	si->renames[si->nrenames].old_name = my_strdup(old_name);
-	si->renames[si->nrenames].new_name = my_strdup(new_name);
+	si->renames[si->nrenames].table = xstrdup(table);
+	si->renames[si->nrenames].old_name = xstrdup(old_name);
+	si->renames[si->nrenames].new_name = xstrdup(new_name);
 	si->nrenames++;
 }
 
@@ -759,7 +632,7 @@ skip_if_exists(Cursor *c)
 static void
 analyze_alter_clauses(Cursor *c, StmtInfo *si, const char *table)
 {
-	char	   *tname = my_strdup(table);
+	char	   *tname = xstrdup(table);
 	int			depth0 = cur(c)->depth;
 
 	/* First pass: a table rename changes the name the columns belong to. */
@@ -786,7 +659,7 @@ analyze_alter_clauses(Cursor *c, StmtInfo *si, const char *table)
 			if (newname)
 			{
 				add_rename(si, 't', "", table, newname);
-				add_target(si, 't', my_strdup(newname));
+				add_target(si, 't', xstrdup(newname));
 				free(tname);
 				tname = newname;
 			}
@@ -949,7 +822,7 @@ my_stmt_analyze(const char *sql, const char *dbname, StmtInfo *si)
 			skip_if_exists(&c);
 			if ((name = parse_name(&c)) != NULL)
 			{
-				add_target(si, 't', my_strdup(name));
+				add_target(si, 't', xstrdup(name));
 				analyze_alter_clauses(&c, si, name);
 				free(name);
 				si->parsed = true;

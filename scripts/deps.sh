@@ -6,7 +6,7 @@ MIGRATE_PACKAGES="build-essential pkg-config git perl python3
 	libcmocka-dev libssl-dev
 	libmariadb-dev mariadb-server mariadb-client
 	libsqlite3-dev sqlite3
-	libipc-run-perl clang libclang-rt-14-dev valgrind"
+	libipc-run-perl clang libclang-rt-14-dev valgrind pg-bsd-indent"
 
 migrate_install_deps() {
 	local missing=()
