@@ -131,10 +131,12 @@ typedef struct MigrationDir
  */
 typedef enum LeftoverAction
 {
-	LEFTOVER_DROP = 0,			/* the next apply drops it, then runs the statement */
+	LEFTOVER_DROP = 0,			/* the next apply drops it, then runs the
+								 * statement */
 	LEFTOVER_REFUSE,			/* in the way and not provably the statement's
 								 * own: the next apply stops */
-	LEFTOVER_KEEP				/* not in the way, not provably its own: left alone */
+	LEFTOVER_KEEP				/* not in the way, not provably its own: left
+								 * alone */
 } LeftoverAction;
 
 typedef struct Leftover

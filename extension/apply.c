@@ -982,7 +982,7 @@ migrate_expect_toplevel(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("index must not be null")));
 	index = PG_GETARG_INT32(1);
-	/* writes migrate.attempts: runners take turns (see migrate_lock_for_transaction) */
+	/* writes migrate.attempts: runners take turns */
 	migrate_lock_for_transaction();
 	SPI_connect();
 	migrate_become_owner(&sw);

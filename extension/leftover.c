@@ -489,8 +489,10 @@ reindex_copy_name(const char *name, List *names)
 		if (!isdigit((unsigned char) *p))
 			return false;
 	foreach(lc, names)
+	{
 		if (strcmp(makeObjectName(lfirst(lc), NULL, label), name) == 0)
 			return true;
+	}
 	return false;
 }
 

@@ -18,10 +18,10 @@
 
 typedef enum LeftoverAction
 {
-	LEFTOVER_DROP,				/* provably the statement's own: dropped before
-								 * it runs again, or by a revert */
-	LEFTOVER_REFUSE,			/* in the way of the statement and not provably
-								 * its own: the rerun stops */
+	LEFTOVER_DROP,				/* provably the statement's own: dropped
+								 * before it runs again, or by a revert */
+	LEFTOVER_REFUSE,			/* in the way of the statement and not
+								 * provably its own: the rerun stops */
 	LEFTOVER_KEEP				/* not in the way and not provably its own:
 								 * left alone, reported */
 } LeftoverAction;
@@ -35,7 +35,8 @@ typedef struct Leftover
 	Oid			indexoid;
 	char	   *index;			/* qualified, quoted name */
 	LeftoverAction action;
-	char	   *message;		/* what it is (drop, keep) or why the rerun stops */
+	char	   *message;		/* what it is (drop, keep) or why the rerun
+								 * stops */
 	char	   *detail;
 	char	   *hint;
 	char	   *drop_sql;		/* DROP INDEX CONCURRENTLY <index> */
