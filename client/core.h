@@ -93,8 +93,10 @@ extern void log_raw(const char *fmt,...) __attribute__((format(printf, 1, 2)));
  */
 /* base64 (standard alphabet, padded) of sha256(data); out holds 45 bytes */
 extern void sha256_base64(const void *data, size_t len, char out[45]);
+
 /* every running hash of stmts at once: out[i] = hash_running(stmts, i) */
 extern void hash_running_all(const StmtList *stmts, char (*out)[64]);
+
 /* an incremental SHA-256 whose intermediate digests can be read */
 extern void *hash_chain_new(void);
 extern void hash_chain_update(void *chain, const void *data, size_t len);
@@ -110,6 +112,7 @@ extern void hash_chain_free(void *chain);
  * milliseconds.  Returns 0, or -1 with *err set (caller frees).
  */
 extern int	parse_duration_ms(const char *s, int *ms, char **err);
+
 /* Go-style duration text: "624.004µs", "5.412737ms", "1m2.5s" */
 extern void format_duration(int64_t ns, char *buf, size_t size);
 
@@ -138,6 +141,7 @@ extern int	url_parse(const char *s, ConnUrl *out, char **err);
 extern int	url_from_pg_options(const char *dbname, const char *host,
 								const char *port, const char *user,
 								ConnUrl *out, char **err);
+
 /* merge -h/-p/-U into an already parsed postgres URL */
 extern int	url_pg_override(ConnUrl *u, const char *host, const char *port,
 							const char *user, char **err);
@@ -254,6 +258,7 @@ typedef struct SumFile
  */
 extern void sum_compute(const DirEntry *entries, int n, SumFile *out);
 extern char *sum_format(const SumFile *s);
+
 /* Returns 0, or -1 with *err set (caller frees). */
 extern int	sum_parse(const char *text, size_t len, SumFile *out, char **err);
 extern void sum_free(SumFile *s);
@@ -272,6 +277,7 @@ extern bool sum_compare(const SumFile *computed, const SumFile *recorded,
  */
 extern int	sum_verify_dir(const char *dirpath, const DirEntry *entries, int n,
 						   char **used);
+
 /* Write migrate.sum for a directory. */
 extern int	sum_write_dir(const char *dirpath, const DirEntry *entries, int n);
 
@@ -332,15 +338,19 @@ typedef enum ReportKind
 
 extern Reporter *reporter_new(FILE *out, bool json, bool dry_run, ReportKind kind);
 extern void reporter_free(Reporter *r);
+
 /* name, value pairs printed at the top of the JSON document */
 extern void reporter_set(Reporter *r, const char *key, const char *value);
 extern void reporter_set_error(Reporter *r, const char *error);
+
 /* counts so far */
 extern int	reporter_groups(const Reporter *r);
 extern int	reporter_failures(const Reporter *r);
 extern bool reporter_has_header(const Reporter *r);
+
 /* "No migration files to execute" / "Nothing to revert" */
 extern void report_nothing(Reporter *r, const char *message);
+
 /* footer of apply / down (text), or the JSON document */
 extern void report_finish(Reporter *r, int64_t total_ns);
 

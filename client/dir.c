@@ -392,14 +392,14 @@ warn_late_directives(const char *path, const char *text, size_t len, size_t i, i
 			b++;
 		if (eol - b > 3 && text[b] == '-' && text[b + 1] == '-')
 		{
-			const char *c = text + b + 2;
+			const char *c = text +b + 2;
 
-			while (c < text + eol && (*c == ' ' || *c == '\t'))
+			while (c < text +eol && (*c == ' ' || *c == '\t'))
 				c++;
-			if (has_prefix(c, text + eol, "migrate:txmode") ||
-				has_prefix(c, text + eol, "migrate:delimiter") ||
-				has_prefix(c, text + eol, "atlas:txmode") ||
-				has_prefix(c, text + eol, "atlas:delimiter"))
+			if (has_prefix(c, text +eol, "migrate:txmode") ||
+				has_prefix(c, text +eol, "migrate:delimiter") ||
+				has_prefix(c, text +eol, "atlas:txmode") ||
+				has_prefix(c, text +eol, "atlas:delimiter"))
 				log_warning("%s:%d: directive is ignored: directives belong in the comment lines at the top of the file",
 							path, line);
 		}
@@ -449,7 +449,8 @@ parse_directives(const char *path, const char *text, size_t len, int first_line,
 			break;				/* first line of SQL */
 		while (b < e && (text[b] == ' ' || text[b] == '\t'))
 			b++;
-		c = text + b;
+		c = text   +b;
+
 		if ((size_t) (e - b) > 8 && strncmp(c, "migrate:", 8) == 0)
 			ours = true;
 		else if ((size_t) (e - b) > 6 && strncmp(c, "atlas:", 6) == 0)
@@ -458,15 +459,15 @@ parse_directives(const char *path, const char *text, size_t len, int first_line,
 			goto next;
 		word = c + (ours ? 8 : 6);
 		wlen = 0;
-		while (word + wlen < text + e && (isalnum((unsigned char) word[wlen]) || word[wlen] == '_'))
+		while (word + wlen < text +e && (isalnum((unsigned char) word[wlen]) || word[wlen] == '_'))
 			wlen++;
 		{
 			const char *arg = word + wlen;
 			size_t		alen;
 
-			while (arg < text + e && (*arg == ' ' || *arg == '\t'))
+			while (arg < text +e && (*arg == ' ' || *arg == '\t'))
 				arg++;
-			alen = (size_t) (text + e - arg);
+			alen = (size_t) (text +e - arg);
 
 			if (wlen == 6 && strncmp(word, "txmode", 6) == 0)
 			{
@@ -550,7 +551,7 @@ static int
 split_part(const char *path, const char *text, size_t len, int first_line,
 		   Dialect dialect, const char *delimiter, StmtList *out)
 {
-	SplitError err;
+	SplitError	err;
 
 	if (split_sql(text, len, dialect, delimiter, first_line, out, &err) != 0)
 	{

@@ -58,12 +58,14 @@ typedef struct PgState
 	char	   *conninfo;		/* what libpq gets (URL without search_path) */
 	char	   *url_path;		/* search_path parameter of the URL, or NULL */
 	char	   *user_path;		/* search_path for the runner's statements */
-	char	   *target_schema;	/* where CREATE EXTENSION puts the user functions */
+	char	   *target_schema;	/* where CREATE EXTENSION puts the user
+								 * functions */
 	char	   *ext_schema;		/* quoted schema of the installed extension */
 	char	   *ext_version;
 	char	   *role;
 	char	   *dbname;
-	int			apply_prepared;	/* migrate.apply_file call: 0 not yet, 1 prepared, -1 do not */
+	int			apply_prepared; /* migrate.apply_file call: 0 not yet, 1
+								 * prepared, -1 do not */
 } PgState;
 
 static PgState *
@@ -655,12 +657,13 @@ create_extension(Driver *d)
 		log_error("could not quote schema name \"%s\": %s", s->target_schema, PQerrorMessage(s->conn));
 		return DRV_ERROR;
 	}
+
 	/*
-	 * Runners that start together on a database without the extension all
-	 * get here: IF NOT EXISTS does not stop two concurrent CREATE EXTENSIONs
-	 * (the second fails on pg_extension's unique index).  A transaction lock
-	 * makes them take turns, and each one's CREATE EXTENSION then sees what
-	 * the one before it committed.
+	 * Runners that start together on a database without the extension all get
+	 * here: IF NOT EXISTS does not stop two concurrent CREATE EXTENSIONs (the
+	 * second fails on pg_extension's unique index).  A transaction lock makes
+	 * them take turns, and each one's CREATE EXTENSION then sees what the one
+	 * before it committed.
 	 */
 	sql = xasprintf("BEGIN;"
 					" SET LOCAL client_min_messages = warning;"
@@ -1821,7 +1824,11 @@ down_report(Reporter *r, DownRow *rows, int n, bool ran, bool check_failed,
 		/* notes and statements */
 		title = xasprintf("reverting version%s %s", nversions > 1 ? "s" : "", label);
 		report_group(r, title);
-		/* a dry run shows what a failed check stops: its versions count once, as failed */
+
+		/*
+		 * a dry run shows what a failed check stops: its versions count once,
+		 * as failed
+		 */
 		report_group_versions(r, seg_failed ? 0 : nversions);
 		free(title);
 		elapsed = 0;

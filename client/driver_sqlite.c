@@ -352,7 +352,7 @@ sq_connect(Driver *d)
 }
 
 static void
-sq_unlock(Driver *d);
+			sq_unlock(Driver *d);
 
 static void
 sq_close(Driver *d)
@@ -405,7 +405,8 @@ take_lock(SqConn *c, int timeout_ms, bool quiet)
 	c->lock_path = xasprintf("%s-migrate-lock", c->path);
 	c->lock_fd = open(c->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (c->lock_fd < 0 && c->readonly)
-		return DRV_OK;			/* a read-only database cannot be migrated anyway */
+		return DRV_OK;			/* a read-only database cannot be migrated
+								 * anyway */
 	if (c->lock_fd < 0)
 	{
 		log_error("could not open lock file \"%s\": %s", c->lock_path, strerror(errno));
@@ -518,8 +519,8 @@ sq_prepare(Driver *d, bool create, bool *ready)
 	}
 
 	/*
-	 * Every command takes the runner lock before it reads anything, so that
-	 * a second runner waits here, on the lock file, and not on SQLite's own
+	 * Every command takes the runner lock before it reads anything, so that a
+	 * second runner waits here, on the lock file, and not on SQLite's own
 	 * lock while the first one is in the middle of a long transaction.
 	 */
 	if ((rc = take_lock(c, c->lock_timeout_ms, false)) != DRV_OK)
@@ -679,10 +680,10 @@ sq_check_clean(Driver *d, bool *clean, char **reason)
 	*clean = s.n == 0;
 	if (reason && s.n == 1)
 		*reason = xasprintf("found %s \"%s\"", sq_kind_name(s.items[0].kind),
-							  s.items[0].name);
+							s.items[0].name);
 	else if (reason && s.n > 1)
 		*reason = xasprintf("found %s \"%s\" and %d more objects",
-							  sq_kind_name(s.items[0].kind), s.items[0].name, s.n - 1);
+							sq_kind_name(s.items[0].kind), s.items[0].name, s.n - 1);
 	else if (reason)
 		*reason = NULL;
 	sq_schema_free(&s);
@@ -1036,7 +1037,7 @@ run_file_checks(SqConn *c, const MigrationFile *f, Reporter *r, ApplyResult *res
 		}
 		else
 			msg = xstrdup(st == NULL && rc == SQLITE_OK ? "empty check statement" :
-							sqlite3_errmsg(c->db));
+						  sqlite3_errmsg(c->db));
 		sqlite3_finalize(st);
 		if (msg)
 		{
@@ -1062,7 +1063,8 @@ apply_failed(SqConn *c, const MigrationFile *f, TxMode mode, int applied, int64_
 	res->elapsed_ns = sq_clock_ns() - t0;
 	report_group_error(r, stmt, msg);
 	if (mode == TXMODE_ALL)
-		return DRV_ERROR;		/* the core rolls back and calls record_failure */
+		return DRV_ERROR;		/* the core rolls back and calls
+								 * record_failure */
 	if (!sqlite3_get_autocommit(c->db))
 		sq_exec(c->db, "ROLLBACK", NULL);
 	if (run(c, "recording the error", "BEGIN IMMEDIATE") == DRV_OK)
@@ -1235,7 +1237,7 @@ sq_apply_file(Driver *d, const MigrationFile *f, TxMode mode, int start, Reporte
 	if (start > 0)
 	{
 		char	   *note = xasprintf("resuming: the first %d statement%s ran before", start,
-									   start == 1 ? "" : "s");
+									 start == 1 ? "" : "s");
 
 		report_note(r, note);
 		free(note);
@@ -1323,9 +1325,9 @@ set_version_tx(SqConn *c, const char *version, const MigrationDir *dir)
 		sqlite3_stmt *st;
 		int			cmp = sq_version_cmp(rv->version, version);
 		const char *q = cmp > 0 ?
-			"DELETE FROM " SQ_REVISIONS_TABLE " WHERE version = ?1" :
-			"UPDATE " SQ_REVISIONS_TABLE " SET type = type | 4 WHERE version = ?1"
-			" AND (applied < total OR error IS NOT NULL)";
+		"DELETE FROM " SQ_REVISIONS_TABLE " WHERE version = ?1" :
+		"UPDATE " SQ_REVISIONS_TABLE " SET type = type | 4 WHERE version = ?1"
+		" AND (applied < total OR error IS NOT NULL)";
 
 		if (sqlite3_prepare_v2(c->db, q, -1, &st, NULL) != SQLITE_OK)
 		{

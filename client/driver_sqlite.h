@@ -56,8 +56,10 @@
 /* "name" with embedded quotes doubled; always quoted, so never a keyword */
 extern char *sq_ident(const char *name);
 extern void sqb_ident(StrBuf *b, const char *name);
+
 /* case-insensitive (ASCII) equality of SQLite names; NULLs equal */
 extern bool sq_name_eq(const char *a, const char *b);
+
 /* natural version order (digit runs compare as numbers) */
 extern int	sq_version_cmp(const char *a, const char *b);
 extern int64_t sq_now_us(void);
@@ -88,12 +90,14 @@ typedef struct SqObject
 
 typedef struct SqSchema
 {
-	SqObject   *items;			/* sorted: tables, indexes, views, triggers; by name */
+	SqObject   *items;			/* sorted: tables, indexes, views, triggers;
+								 * by name */
 	int			n;
 } SqSchema;
 
 extern const char *sq_kind_name(SqKind k);
 extern int	sq_kind_from_name(const char *s);	/* -1 when unknown */
+
 /* tables, indexes and views share a namespace; triggers have their own */
 extern bool sq_same_namespace(SqKind a, SqKind b);
 
@@ -105,6 +109,7 @@ extern bool sq_same_namespace(SqKind a, SqKind b);
 extern int	sq_schema_read(sqlite3 *db, SqSchema *out, char **err);
 extern void sq_schema_free(SqSchema *s);
 extern void sq_schema_copy(const SqSchema *from, SqSchema *to);
+
 /* the object named name in the namespace of kind, or NULL */
 extern SqObject *sq_schema_find(const SqSchema *s, SqKind kind, const char *name);
 extern void sq_object_copy(const SqObject *from, SqObject *to);
@@ -138,6 +143,7 @@ typedef struct SqToken
 
 /* next token of s at *pos; advances *pos */
 extern SqToken sq_next_token(const char *s, size_t *pos);
+
 /* the identifier a token names: unquoted, quotes undoubled (malloc'd) */
 extern char *sq_token_ident(const SqToken *t);
 extern bool sq_token_is(const SqToken *t, const char *word);
@@ -162,13 +168,15 @@ typedef struct SqTableText
 {
 	SqColumnDef *cols;
 	int			ncols;
-	char	  **checks;			/* CHECK expressions (normalised), table and column ones */
+	char	  **checks;			/* CHECK expressions (normalised), table and
+								 * column ones */
 	int			nchecks;
 	bool		ok;				/* false when the text could not be parsed */
 } SqTableText;
 
 extern void sq_parse_create_table(const char *sql, SqTableText *out);
 extern void sq_table_text_free(SqTableText *t);
+
 /* the first keyword of a statement, lower case, comments skipped ("" when none) */
 extern void sq_first_word(const char *sql, char *out, size_t size);
 
@@ -183,7 +191,8 @@ typedef struct SqColumn
 	bool		notnull;
 	char	   *dflt;			/* default expression text, NULL when none */
 	int			pk;				/* 1-based position in the primary key, 0 */
-	int			hidden;			/* 0 normal, 1 hidden, 2 virtual generated, 3 stored generated */
+	int			hidden;			/* 0 normal, 1 hidden, 2 virtual generated, 3
+								 * stored generated */
 } SqColumn;
 
 typedef struct SqKey
@@ -192,7 +201,8 @@ typedef struct SqKey
 	char	  **colls;			/* collation of each column */
 	int			ncols;
 	bool		unique;
-	char		origin;			/* 'c' CREATE INDEX, 'u' UNIQUE, 'p' PRIMARY KEY */
+	char		origin;			/* 'c' CREATE INDEX, 'u' UNIQUE, 'p' PRIMARY
+								 * KEY */
 	bool		partial;
 	char	   *name;
 } SqKey;
@@ -212,7 +222,8 @@ typedef struct SqTable
 	char	   *name;
 	SqColumn   *cols;
 	int			ncols;
-	SqKey	   *keys;			/* every index of the table (pragma index_list) */
+	SqKey	   *keys;			/* every index of the table (pragma
+								 * index_list) */
 	int			nkeys;
 	SqForeignKey *fks;
 	int			nfks;
@@ -225,6 +236,7 @@ typedef struct SqTable
 extern int	sq_describe_table(sqlite3 *db, const char *name, SqTable *out, char **err);
 extern void sq_table_free(SqTable *t);
 extern int	sq_column_index(const SqTable *t, const char *name);
+
 /* canonical description of an index; NULL on error */
 extern char *sq_describe_index(sqlite3 *db, const char *name);
 
@@ -247,6 +259,7 @@ extern int	sq_scratch_load(sqlite3 *scratch, const SqSchema *schema, char **skip
 
 /* run one statement (or several) on db; SQLITE_OK or an error in *err */
 extern int	sq_exec(sqlite3 *db, const char *sql, char **err);
+
 /* first column of the first row as an integer; SQLITE_OK or an error */
 extern int	sq_query_int(sqlite3 *db, const char *sql, int64_t *out, char **err);
 
@@ -290,10 +303,13 @@ typedef struct SqCapture
 } SqCapture;
 
 extern int	sq_capture_begin(sqlite3 *db, SqCapture *c, char **err);
+
 /* before a statement: remember the schema cookie */
 extern int	sq_capture_before(sqlite3 *db, SqCapture *c, char **err);
+
 /* after a statement that succeeded: record what it changed */
 extern int	sq_capture_after(sqlite3 *db, SqCapture *c, const char *stmt, char **err);
+
 /* write the images of the unit (replacing any written before) */
 extern int	sq_capture_write(sqlite3 *db, SqCapture *c, int64_t unit, char **err);
 extern void sq_capture_free(SqCapture *c);
@@ -328,7 +344,8 @@ typedef struct SqConn
 	bool		memory;
 	bool		missing;		/* the file did not exist: db is a stand-in */
 	bool		readonly;
-	int			foreign_keys;	/* ?foreign_keys=on|off: 1, 0; -1 when not given */
+	int			foreign_keys;	/* ?foreign_keys=on|off: 1, 0; -1 when not
+								 * given */
 	bool		ready;			/* bookkeeping tables exist */
 	bool		in_all;			/* inside begin_all */
 	int			lock_timeout_ms;

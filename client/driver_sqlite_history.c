@@ -260,7 +260,11 @@ sq_capture_after(sqlite3 *db, SqCapture *c, const char *stmt, char **err)
 						t->dropped_name = NULL;
 						break;
 					}
-					/* the new copy of a rebuilt table takes the old one's place */
+
+					/*
+					 * the new copy of a rebuilt table takes the old one's
+					 * place
+					 */
 					was->cur_name = xstrdup(a->name);
 					free(t->dropped_name);
 					t->dropped_name = NULL;

@@ -75,7 +75,8 @@ typedef struct RvCheck
 	RvCheckKind kind;
 	char	   *sql;			/* one row, one integer: the blocking rows */
 	char	   *what;			/* the object, quoted */
-	char	   *loss_key;		/* name for --allow-loss; NULL: cannot be allowed */
+	char	   *loss_key;		/* name for --allow-loss; NULL: cannot be
+								 * allowed */
 } RvCheck;
 
 typedef struct RvObj
@@ -117,7 +118,8 @@ typedef struct RvCtx
 	SqConn	   *c;
 	const DownRequest *req;
 	sqlite3    *S;				/* the rehearsal database */
-	bool		valid_before;	/* views and triggers compiled before the revert */
+	bool		valid_before;	/* views and triggers compiled before the
+								 * revert */
 	RvSegment  *segs;
 	int			nsegs;
 	const char *target_version; /* NULL: below every revision */
@@ -334,19 +336,19 @@ build_segments(RvCtx *x, Revision *revs, int from, int to)
 		push_str(&cur->versions, &cur->nversions, xstrdup(rv->version));
 		if (down && !own && n > 0)
 			seg_note(cur, xasprintf("version %s was only partly applied: its hand-written down "
-									  "statements are not used, the revert is computed",
-									  rv->version));
+									"statements are not used, the revert is computed",
+									rv->version));
 		if (rv->type & REV_SET && n == 0)
 			seg_note(cur, xasprintf("version %s was marked applied by hand: nothing recorded "
-									  "to undo", rv->version));
+									"to undo", rv->version));
 		else if (n == 0)
 			seg_note(cur, xasprintf("version %s changed nothing that was kept (it failed and "
-									  "was rolled back, or had no statements)", rv->version));
+									"was rolled back, or had no statements)", rv->version));
 		if (ndata > 0 && !own)
 			seg_note(cur, xasprintf("version %s ran %d statement%s that changed rows or settings "
-									  "(%s); the revert restores the schema, not those changes",
-									  rv->version, ndata, ndata == 1 ? "" : "s",
-									  kinds ? kinds : "data"));
+									"(%s); the revert restores the schema, not those changes",
+									rv->version, ndata, ndata == 1 ? "" : "s",
+									kinds ? kinds : "data"));
 		free(kinds);
 		cur->units = xrealloc(cur->units, sizeof(int64_t) * (cur->nunits + n + 1));
 		if (n > 0)
@@ -394,18 +396,18 @@ check_interleaving(RvCtx *x)
 	}
 	{
 		char	   *sql = xasprintf(
-									  "SELECT u.version, coalesce(a.after_name, a.before_name)"
-									  "  FROM " SQ_UNITS_TABLE " AS u JOIN " SQ_IMAGES_TABLE " AS a ON a.unit = u.id"
-									  " WHERE u.kind = 'apply' AND u.reverted_by IS NULL AND u.id > %lld"
-									  "   AND u.id NOT IN (%s)"
-									  "   AND EXISTS (SELECT 1 FROM " SQ_IMAGES_TABLE " AS b"
-									  "                WHERE b.unit IN (%s) AND"
-									  "                      (b.before_name = a.before_name COLLATE NOCASE OR"
-									  "                       b.after_name = a.after_name COLLATE NOCASE OR"
-									  "                       b.after_name = a.before_name COLLATE NOCASE OR"
-									  "                       b.before_name = a.after_name COLLATE NOCASE))"
-									  " ORDER BY u.id LIMIT 1",
-									  (long long) first, in.data, in.data);
+									"SELECT u.version, coalesce(a.after_name, a.before_name)"
+									"  FROM " SQ_UNITS_TABLE " AS u JOIN " SQ_IMAGES_TABLE " AS a ON a.unit = u.id"
+									" WHERE u.kind = 'apply' AND u.reverted_by IS NULL AND u.id > %lld"
+									"   AND u.id NOT IN (%s)"
+									"   AND EXISTS (SELECT 1 FROM " SQ_IMAGES_TABLE " AS b"
+									"                WHERE b.unit IN (%s) AND"
+									"                      (b.before_name = a.before_name COLLATE NOCASE OR"
+									"                       b.after_name = a.after_name COLLATE NOCASE OR"
+									"                       b.after_name = a.before_name COLLATE NOCASE OR"
+									"                       b.before_name = a.after_name COLLATE NOCASE))"
+									" ORDER BY u.id LIMIT 1",
+									(long long) first, in.data, in.data);
 
 		rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
 		free(sql);
@@ -493,7 +495,7 @@ collect_objects(RvCtx *x, RvSegment *s)
 		for (int i = 0; i < n; i++)
 		{
 			RvObj	   *o = imgs[i].has_before ?
-				obj_by_expect(s, imgs[i].before.kind, imgs[i].before.name) : NULL;
+			obj_by_expect(s, imgs[i].before.kind, imgs[i].before.name) : NULL;
 
 			idx[i] = o ? (int) (o - s->objs) : -1;
 		}
@@ -517,8 +519,8 @@ collect_objects(RvCtx *x, RvSegment *s)
 				o = &s->objs[idx[i]];
 				if (img->has_before && !sq_sql_equal(o->expect.sql, img->before.sql))
 					seg_note(s, xasprintf("%s \"%s\" was changed outside the migrations between "
-											"two reverted versions", sq_kind_name(o->kind),
-											img->before.name));
+										  "two reverted versions", sq_kind_name(o->kind),
+										  img->before.name));
 				sq_object_free(&o->expect);
 			}
 			o->has_expect = img->has_after;
@@ -729,13 +731,13 @@ unique_check(RvSegment *s, const RvObj *o, const SqKey *k, const char *rows_sql,
 		if (k->cols[i] == NULL)
 		{
 			seg_note(s, xasprintf("the expression key %s of table \"%s\" is checked by SQLite "
-									"when it is created", k->name, tname));
+								  "when it is created", k->name, tname));
 			return;
 		}
 	sb_init(&sql);
 	sb_init(&what);
 	sb_printf(&sql, "SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM (%s) WHERE ",
-			   rows_sql);
+			  rows_sql);
 	for (int i = 0; i < k->ncols; i++)
 	{
 		if (i)
@@ -803,9 +805,9 @@ dropped_column_check(RvSegment *s, const char *table, const SqColumn *col)
 	const char *qt = q(table),
 			   *qc = q(col->name);
 	char	   *sql = constant_default(col->dflt) ?
-		xasprintf("SELECT count(*) FROM %s WHERE %s IS NOT NULL AND %s IS NOT (%s)",
-					qt, qc, qc, col->dflt) :
-		xasprintf("SELECT count(*) FROM %s WHERE %s IS NOT NULL", qt, qc);
+	xasprintf("SELECT count(*) FROM %s WHERE %s IS NOT NULL AND %s IS NOT (%s)",
+			  qt, qc, qc, col->dflt) :
+	xasprintf("SELECT count(*) FROM %s WHERE %s IS NOT NULL", qt, qc);
 
 	add_check(s, CK_NO_VALUES, sql, qual(table, col->name),
 			  xasprintf("%s.%s", table, col->name));
@@ -836,8 +838,8 @@ table_checks(RvSegment *s, const RvObj *o, const SqTable *t, const SqTable *l,
 	for (int i = 0; i < t->ncols; i++)
 		if (map[i] < 0 && t->cols[i].hidden < 2)
 			seg_note(s, xasprintf("column \"%s\".\"%s\" comes back without its old values "
-									"(it gets %s)", tn, t->cols[i].name,
-									t->cols[i].dflt ? "its default" : "NULL"));
+								  "(it gets %s)", tn, t->cols[i].name,
+								  t->cols[i].dflt ? "its default" : "NULL"));
 	/* NOT NULL */
 	for (int i = 0; i < t->ncols; i++)
 	{
@@ -848,7 +850,7 @@ table_checks(RvSegment *s, const RvObj *o, const SqTable *t, const SqTable *l,
 		if (map[i] >= 0 && !l->cols[map[i]].notnull)
 			add_check(s, CK_NOT_NULL,
 					  xasprintf("SELECT count(*) FROM %s WHERE %s IS NULL", q(ln),
-								  q(l->cols[map[i]].name)),
+								q(l->cols[map[i]].name)),
 					  qual(tn, tc->name), NULL);
 		else if (map[i] < 0 && tc->dflt == NULL)
 			add_check(s, CK_NOT_NULL_NEW, xasprintf("SELECT count(*) FROM %s", q(ln)),
@@ -877,7 +879,7 @@ table_checks(RvSegment *s, const RvObj *o, const SqTable *t, const SqTable *l,
 		if (has_generated(t))
 		{
 			seg_note(s, xasprintf("CHECK (%s) of table \"%s\" is enforced by SQLite when the "
-									"rows are copied", tt.checks[i], tn));
+								  "rows are copied", tt.checks[i], tn));
 			continue;
 		}
 		add_check(s, CK_CHECK,
@@ -904,7 +906,7 @@ parent_rows(RvCtx *x, RvSegment *s, const char *parent, const SqSchema *live)
 		if (p->kind != SQ_TABLE || !p->has_target || !sq_name_eq(p->target.name, parent))
 			continue;
 		if (p->live == NULL || p->live->kind != SQ_TABLE)
-			return xstrdup("");	/* re-created: empty */
+			return xstrdup(""); /* re-created: empty */
 		if (describe_text(p->target.sql, NULL, &t, &err) != SQLITE_OK)
 		{
 			free(err);
@@ -970,7 +972,7 @@ fk_checks(RvCtx *x, RvSegment *s, const RvObj *o, const SqTable *t, const SqTabl
 		{
 			const SqForeignKey *lf = &l->fks[g];
 			bool		same = lf->ncols == fk->ncols &&
-				sq_name_eq(target_table_name(s, lf->parent), fk->parent);
+			sq_name_eq(target_table_name(s, lf->parent), fk->parent);
 
 			for (int i = 0; same && i < fk->ncols; i++)
 			{
@@ -985,7 +987,8 @@ fk_checks(RvCtx *x, RvSegment *s, const RvObj *o, const SqTable *t, const SqTabl
 			continue;
 		prows = parent_rows(x, s, fk->parent, live);
 		if (prows == NULL)
-			continue;			/* no such parent: foreign_key_check reports it */
+			continue;			/* no such parent: foreign_key_check reports
+								 * it */
 		/* referenced columns default to the parent's primary key */
 		for (int i = 0; i < fk->ncols; i++)
 			if (fk->to[i] == NULL)
@@ -1160,7 +1163,7 @@ free_name(RvCtx *x, const char *base)
 	for (int i = 0;; i++)
 	{
 		char	   *n = i ? xasprintf("%s%s_%d", SQ_TEMP_PREFIX, base, i) :
-			xasprintf("%s%s", SQ_TEMP_PREFIX, base);
+		xasprintf("%s%s", SQ_TEMP_PREFIX, base);
 		int64_t		k = 0;
 		char	   *lit = sqlite3_mprintf("SELECT count(*) FROM sqlite_master WHERE name = %Q COLLATE NOCASE", n);
 
@@ -1220,7 +1223,10 @@ rebuild_table(RvCtx *x, RvSegment *s, const RvObj *o, const SqTable *t, const Sq
 	SqSchema	cur;
 	char	   *err = NULL;
 
-	/* dependents the table drop takes along; managed ones are handled by the caller */
+	/*
+	 * dependents the table drop takes along; managed ones are handled by the
+	 * caller
+	 */
 	if (sq_schema_read(x->S, &cur, &err) != SQLITE_OK)
 	{
 		plan_fail(x, xasprintf("cannot plan the revert: %s", err), NULL, NULL);
@@ -1349,7 +1355,7 @@ alter_table(RvCtx *x, RvSegment *s, const RvObj *o, const SqTable *t, const SqTa
 			kept |= map[i] == j;
 		if (!kept)
 			ok = step(x, s, xasprintf("ALTER TABLE %s DROP COLUMN %s", q(name),
-										q(l->cols[j].name)));
+									  q(l->cols[j].name)));
 	}
 	/* renames, through temporary names when they collide */
 	for (int i = 0; ok && i < t->ncols; i++)
@@ -1366,12 +1372,12 @@ alter_table(RvCtx *x, RvSegment *s, const RvObj *o, const SqTable *t, const SqTa
 			char	   *tmp = xasprintf("%s%d", SQ_TEMP_PREFIX, ntmp);
 
 			ok = step(x, s, xasprintf("ALTER TABLE %s RENAME COLUMN %s TO %s", q(name),
-										q(from), q(tmp)));
+									  q(from), q(tmp)));
 			push_str(&tmp_from, &ntmp, tmp);
 		}
 		else
 			ok = step(x, s, xasprintf("ALTER TABLE %s RENAME COLUMN %s TO %s", q(name),
-										q(from), q(t->cols[i].name)));
+									  q(from), q(t->cols[i].name)));
 	}
 	for (int i = 0, k = 0; ok && i < t->ncols; i++)
 	{
@@ -1384,7 +1390,7 @@ alter_table(RvCtx *x, RvSegment *s, const RvObj *o, const SqTable *t, const SqTa
 			clash |= j != map[i] && sq_name_eq(l->cols[j].name, t->cols[i].name);
 		if (clash)
 			ok = step(x, s, xasprintf("ALTER TABLE %s RENAME COLUMN %s TO %s", q(name),
-										q(tmp_from[k++]), q(t->cols[i].name)));
+									  q(tmp_from[k++]), q(t->cols[i].name)));
 	}
 	/* additions, with their definitions as the target text has them */
 	for (int i = 0; ok && i < t->ncols; i++)
@@ -1480,7 +1486,7 @@ plan_renames(RvCtx *x, RvSegment *s)
 			x->pending_to[x->npending++] = xstrdup(o->target.name);
 		}
 		else if (!step(x, s, xasprintf("ALTER TABLE %s RENAME TO %s", q(o->live->name),
-										 q(o->target.name))))
+									   q(o->target.name))))
 		{
 			sq_schema_free(&tmp);
 			return false;
@@ -1510,7 +1516,7 @@ plan_tables(RvCtx *x, RvSegment *s, SqSchema *again)
 			if ((d->kind == SQ_INDEX || d->kind == SQ_TRIGGER) &&
 				sq_name_eq(d->tbl_name, o->live->name) && obj_by_expect(s, d->kind, d->name) == NULL)
 				seg_note(s, xasprintf("%s \"%s\" (not created by a migration) goes with table \"%s\"",
-										sq_kind_name(d->kind), d->name, o->live->name));
+									  sq_kind_name(d->kind), d->name, o->live->name));
 		}
 		if (!step(x, s, xasprintf("DROP TABLE %s", q(o->live->name))))
 			return false;
@@ -1518,7 +1524,7 @@ plan_tables(RvCtx *x, RvSegment *s, SqSchema *again)
 	/* renames that had to wait for the drops above */
 	for (int i = 0; i < x->npending; i++)
 		if (!step(x, s, xasprintf("ALTER TABLE %s RENAME TO %s", q(x->pending_from[i]),
-									q(x->pending_to[i]))))
+								  q(x->pending_to[i]))))
 			return false;
 	free_strs(x->pending_from, x->npending);
 	free_strs(x->pending_to, x->npending);
@@ -1542,7 +1548,7 @@ plan_tables(RvCtx *x, RvSegment *s, SqSchema *again)
 		if (now == NULL)
 		{
 			plan_fail(x, xasprintf("cannot plan the revert: table \"%s\" is missing after the renames",
-									 o->target.name), NULL, NULL);
+								   o->target.name), NULL, NULL);
 			return false;
 		}
 		if (sq_sql_equal(now->sql, o->target.sql))
@@ -1550,7 +1556,7 @@ plan_tables(RvCtx *x, RvSegment *s, SqSchema *again)
 		if (describe_text(o->target.sql, NULL, &t, &err) != SQLITE_OK)
 		{
 			plan_fail(x, xasprintf("cannot plan the revert: the recorded definition of table "
-									 "\"%s\" does not load: %s", o->target.name, err), NULL, NULL);
+								   "\"%s\" does not load: %s", o->target.name, err), NULL, NULL);
 			free(err);
 			return false;
 		}
@@ -1582,7 +1588,7 @@ plan_tables(RvCtx *x, RvSegment *s, SqSchema *again)
 		if (!step(x, s, xstrdup(o->target.sql)))
 			return false;
 		seg_note(s, xasprintf("table \"%s\" comes back empty: its rows were not kept",
-								o->target.name));
+							  o->target.name));
 	}
 	sq_schema_free(&tmp);
 	return true;
@@ -1685,7 +1691,7 @@ plan_drops(RvCtx *x, RvSegment *s, SqSchema *again)
 		for (int i = 0; i < cur.n && ok; i++)
 			if (drop[i] && cur.items[i].kind == drop_order[k])
 				ok = step(x, s, xasprintf("DROP %s %s", k == 0 ? "TRIGGER" : k == 1 ? "VIEW" : "INDEX",
-											q(cur.items[i].name)));
+										  q(cur.items[i].name)));
 	free(drop);
 	sq_schema_free(&cur);
 	return ok;
@@ -1710,7 +1716,11 @@ plan_computed(RvCtx *x, RvSegment *s)
 		sq_schema_free(&again);
 		return false;
 	}
-	/* indexes, views and triggers as recorded, then unmanaged ones rebuilds took along */
+
+	/*
+	 * indexes, views and triggers as recorded, then unmanaged ones rebuilds
+	 * took along
+	 */
 	if (sq_schema_read(x->S, &now, &err) != SQLITE_OK)
 	{
 		plan_fail(x, xasprintf("cannot plan the revert: %s", err), NULL, NULL);
@@ -1745,12 +1755,12 @@ plan_computed(RvCtx *x, RvSegment *s)
 			{
 				free(x->error_hint);
 				x->error_hint = xasprintf("%s \"%s\" was not created by a migration; the revert "
-											"has to re-create it and cannot put it back as it is.",
-											sq_kind_name(a->kind), a->name);
+										  "has to re-create it and cannot put it back as it is.",
+										  sq_kind_name(a->kind), a->name);
 				goto fail;
 			}
 			seg_note(s, xasprintf("%s \"%s\" (not created by a migration) is re-created as it was",
-									sq_kind_name(a->kind), a->name));
+								  sq_kind_name(a->kind), a->name));
 		}
 	}
 	sq_schema_free(&now);
@@ -1773,10 +1783,10 @@ plan_handwritten(RvCtx *x, RvSegment *s)
 		if (sq_exec(x->S, s->down[i], &err) != SQLITE_OK)
 		{
 			plan_fail(x, xasprintf("the hand-written down statements of version %s fail on the "
-									 "recorded schema: %s", s->versions[0], err),
+								   "recorded schema: %s", s->versions[0], err),
 					  xasprintf("The failing statement is: %s", s->down[i]),
 					  xstrdup("Fix the down section of the migration file, or remove it to let "
-								"migrate compute the revert."));
+							  "migrate compute the revert."));
 			free(err);
 			return false;
 		}
@@ -1800,11 +1810,11 @@ plan_matches_target(RvCtx *x, RvSegment *s)
 			have = sq_schema_find(&s->predicted, o->target.kind, o->target.name);
 			if (have == NULL || have->kind != o->target.kind)
 				why = xasprintf("%s \"%s\" would be missing", sq_kind_name(o->target.kind),
-								  o->target.name);
+								o->target.name);
 			else if (!sq_sql_equal(have->sql, o->target.sql))
 				why = xasprintf("%s \"%s\" would be\n  %s\ninstead of\n  %s",
-								  sq_kind_name(o->target.kind), o->target.name, have->sql,
-								  o->target.sql);
+								sq_kind_name(o->target.kind), o->target.name, have->sql,
+								o->target.sql);
 		}
 		else if (o->live)
 		{
@@ -1817,18 +1827,18 @@ plan_matches_target(RvCtx *x, RvSegment *s)
 					sq_name_eq(s->objs[k].target.name, have->name);
 			if (have && !taken && have->kind == o->live->kind)
 				why = xasprintf("%s \"%s\" would still exist", sq_kind_name(o->live->kind),
-								  o->live->name);
+								o->live->name);
 		}
 		if (why)
 		{
 			plan_fail(x, xasprintf(s->handwritten ?
-									 "the hand-written down statements of version %s do not restore the recorded state" :
-									 "cannot plan the revert of version %s: the plan does not reach the recorded state",
-									 s->versions[0]),
+								   "the hand-written down statements of version %s do not restore the recorded state" :
+								   "cannot plan the revert of version %s: the plan does not reach the recorded state",
+								   s->versions[0]),
 					  xasprintf("After the statements, %s.", why),
 					  s->handwritten ?
 					  xstrdup("Fix the down section of the migration file, or remove it to let "
-								"migrate compute the revert.") : NULL);
+							  "migrate compute the revert.") : NULL);
 			free(why);
 			return false;
 		}
@@ -1862,18 +1872,18 @@ plan_segment(RvCtx *x, RvSegment *s)
 			o->live = NULL;
 		if (o->has_expect && o->live == NULL)
 			sb_printf(&drift, "\n%s \"%s\" was dropped outside the migrations.",
-					   sq_kind_name(o->expect.kind), o->expect.name), ndrift++;
+					  sq_kind_name(o->expect.kind), o->expect.name), ndrift++;
 		else if (o->has_expect && !sq_sql_equal(o->live->sql, o->expect.sql))
 			sb_printf(&drift, "\n%s \"%s\" was changed outside the migrations.",
-					   sq_kind_name(o->expect.kind), o->expect.name), ndrift++;
+					  sq_kind_name(o->expect.kind), o->expect.name), ndrift++;
 		if ((o->has_target && o->target.is_virtual) || (o->live && (o->live->is_virtual || o->live->is_shadow)))
 		{
 			plan_fail(x, xasprintf("cannot revert version %s: virtual table \"%s\" is not covered",
-									 s->versions[0], obj_name(o)),
+								   s->versions[0], obj_name(o)),
 					  xstrdup("The SQLite driver reverts tables, columns, indexes, views and triggers; "
-								"virtual tables and their shadow tables are left to the user."),
+							  "virtual tables and their shadow tables are left to the user."),
 					  xstrdup("Drop or re-create the virtual table by hand, then run \"migrate set\" "
-								"to record the version."));
+							  "to record the version."));
 			sb_free(&drift);
 			return false;
 		}
@@ -1881,10 +1891,10 @@ plan_segment(RvCtx *x, RvSegment *s)
 	if (ndrift > 0 && !x->req->accept_drift)
 	{
 		plan_fail(x, xasprintf("cannot revert version %s: %d object%s changed outside the migrations",
-								 s->versions[0], ndrift, ndrift > 1 ? "s" : ""),
+							   s->versions[0], ndrift, ndrift > 1 ? "s" : ""),
 				  xasprintf("%s", drift.data + 1),
 				  xstrdup("Review the changes; pass --accept-drift to revert from the current "
-							"state anyway."));
+						  "state anyway."));
 		sb_free(&drift);
 		return false;
 	}
@@ -1912,7 +1922,7 @@ plan_segment(RvCtx *x, RvSegment *s)
 			if (describe_text(o->target.sql, NULL, &t, &err) != SQLITE_OK)
 			{
 				plan_fail(x, xasprintf("cannot plan the revert: the recorded definition of "
-										 "table \"%s\" does not load: %s", o->target.name, err),
+									   "table \"%s\" does not load: %s", o->target.name, err),
 						  NULL, NULL);
 				free(err);
 				return false;
@@ -1949,9 +1959,9 @@ plan_segment(RvCtx *x, RvSegment *s)
 	if (x->valid_before && !sq_schema_valid(x->S, &err))
 	{
 		plan_fail(x, xasprintf("cannot revert version %s: the result would break the schema: %s",
-								 s->versions[0], err),
+							   s->versions[0], err),
 				  xstrdup("A view or trigger that stays would refer to something the revert "
-							"removes or changes."),
+						  "removes or changes."),
 				  xstrdup("Drop or change that view or trigger first."));
 		free(err);
 		return false;
@@ -1994,7 +2004,7 @@ versions_title(const RvSegment *s, const char *prefix)
 	sb_printf(&b, "%s version%s ", prefix, s->nversions > 1 ? "s" : "");
 	for (int i = 0; i < s->nversions; i++)
 		sb_printf(&b, "%s%s", i == 0 ? "" : (i == s->nversions - 1 ? " and " : ", "),
-				   s->versions[i]);
+				  s->versions[i]);
 	return sb_steal(&b);
 }
 
@@ -2026,24 +2036,24 @@ check_message(const RvCheck *c, int64_t n, const char *target)
 	{
 		case CK_EMPTY:
 			return xasprintf("table %s holds %lld row%s that dropping it would lose", c->what,
-							   (long long) n, n == 1 ? "" : "s");
+							 (long long) n, n == 1 ? "" : "s");
 		case CK_NO_VALUES:
 			return xasprintf("column %s holds %lld value%s that dropping it would lose",
-							   c->what, (long long) n, n == 1 ? "" : "s");
+							 c->what, (long long) n, n == 1 ? "" : "s");
 		case CK_NOT_NULL:
 			return xasprintf("column %s has %lld NULL value%s but is NOT NULL at version %s",
-							   c->what, (long long) n, n == 1 ? "" : "s", target ? target : "(none)");
+							 c->what, (long long) n, n == 1 ? "" : "s", target ? target : "(none)");
 		case CK_NOT_NULL_NEW:
 			return xasprintf("column %s comes back NOT NULL without a default, and %lld row%s would have no value",
-							   c->what, (long long) n, n == 1 ? "" : "s");
+							 c->what, (long long) n, n == 1 ? "" : "s");
 		case CK_UNIQUE:
 			return xasprintf("%s: %lld row%s have duplicate values", c->what, (long long) n,
-							   n == 1 ? "" : "s");
+							 n == 1 ? "" : "s");
 		case CK_CHECK:
 			return xasprintf("%s: %lld row%s violate it", c->what, (long long) n, n == 1 ? "" : "s");
 		case CK_FK:
 			return xasprintf("%s: %lld row%s reference no parent row", c->what, (long long) n,
-							   n == 1 ? "" : "s");
+							 n == 1 ? "" : "s");
 	}
 	return NULL;
 }
@@ -2580,7 +2590,7 @@ sq_down(Driver *d, const DownRequest *req, Reporter *r)
 		}
 		if (skipped)
 			seg_note(&x.segs[0], xasprintf("virtual tables left out of the rehearsal (their "
-											 "module is not available): %s", skipped));
+										   "module is not available): %s", skipped));
 		free(skipped);
 	}
 	sq_schema_free(&live);
@@ -2589,8 +2599,8 @@ sq_down(Driver *d, const DownRequest *req, Reporter *r)
 	if (!x.valid_before)
 	{
 		seg_note(&x.segs[0], xasprintf("the schema already has an invalid view or trigger (%s): "
-										 "the revert does not check that views and triggers "
-										 "still compile", err));
+									   "the revert does not check that views and triggers "
+									   "still compile", err));
 		free(err);
 		err = NULL;
 	}

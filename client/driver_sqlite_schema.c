@@ -278,13 +278,13 @@ int
 sq_schema_read(sqlite3 *db, SqSchema *out, char **err)
 {
 	static const char *sql =
-		"SELECT m.type, m.name, m.tbl_name, m.rootpage, m.sql"
-		"  FROM main.sqlite_master AS m"
-		" WHERE m.sql IS NOT NULL"
-		"   AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
-		"   AND m.tbl_name NOT IN ('" SQ_REVISIONS_TABLE "', '" SQ_UNITS_TABLE "', '"
-		SQ_IMAGES_TABLE "', '" SQ_TAGS_TABLE "')"
-		"   AND m.type IN ('table', 'index', 'view', 'trigger')";
+	"SELECT m.type, m.name, m.tbl_name, m.rootpage, m.sql"
+	"  FROM main.sqlite_master AS m"
+	" WHERE m.sql IS NOT NULL"
+	"   AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+	"   AND m.tbl_name NOT IN ('" SQ_REVISIONS_TABLE "', '" SQ_UNITS_TABLE "', '"
+	SQ_IMAGES_TABLE "', '" SQ_TAGS_TABLE "')"
+	"   AND m.type IN ('table', 'index', 'view', 'trigger')";
 	sqlite3_stmt *st;
 	int			rc;
 	int			cap = 16;
@@ -765,9 +765,9 @@ sq_parse_create_table(const char *sql, SqTableText *out)
 			if (!elem_empty)
 			{
 				bool		is_constraint = first.type == TK_WORD &&
-					(sq_token_is(&first, "constraint") || sq_token_is(&first, "primary") ||
-					 sq_token_is(&first, "unique") || sq_token_is(&first, "check") ||
-					 sq_token_is(&first, "foreign"));
+				(sq_token_is(&first, "constraint") || sq_token_is(&first, "primary") ||
+				 sq_token_is(&first, "unique") || sq_token_is(&first, "check") ||
+				 sq_token_is(&first, "foreign"));
 
 				if (!is_constraint)
 				{

@@ -95,13 +95,16 @@ typedef struct MigrationFile
 	char	   *name;			/* file name inside the directory */
 	char	   *version;
 	char	   *description;
-	char	   *content;		/* the statements part of the file (NUL-terminated) */
+	char	   *content;		/* the statements part of the file
+								 * (NUL-terminated) */
 	size_t		content_len;
 	StmtList	stmts;			/* what apply executes */
-	StmtList	checks;			/* txtar checks.sql: assertions run before applying */
+	StmtList	checks;			/* txtar checks.sql: assertions run before
+								 * applying */
 	StmtList	down;			/* txtar down.sql: hand-written revert */
 	bool		has_down;
-	TxMode		txmode;			/* from a file directive, TXMODE_DEFAULT if none */
+	TxMode		txmode;			/* from a file directive, TXMODE_DEFAULT if
+								 * none */
 	char		hash[64];		/* "h1:" + base64(sha256(content)) */
 } MigrationFile;
 
@@ -163,8 +166,11 @@ typedef struct Revision
 	char	   *hash;			/* file hash ("h1:...") */
 	char	  **partial_hashes; /* running hash after each applied statement */
 	int			npartial;
-	/* what an interruption of statement `applied` left behind (partially
-	 * applied rows only; drivers that have none leave these zero) */
+
+	/*
+	 * what an interruption of statement `applied` left behind (partially
+	 * applied rows only; drivers that have none leave these zero)
+	 */
 	Leftover   *leftovers;
 	int			nleftovers;
 } Revision;
@@ -179,7 +185,8 @@ typedef struct RevisionList
 typedef struct ConnUrl
 {
 	Dialect		dialect;
-	char	   *raw;			/* as given (never printed: may hold a password) */
+	char	   *raw;			/* as given (never printed: may hold a
+								 * password) */
 	char	   *redacted;		/* for messages */
 	char	   *user;
 	char	   *password;
@@ -188,7 +195,8 @@ typedef struct ConnUrl
 	char	   *socket;			/* unix socket path, when given */
 	char	   *dbname;			/* database / schema; for sqlite the file path */
 	char	   *params;			/* query string after '?', unparsed */
-	char	   *conninfo;		/* postgres: conninfo/URI passed to libpq as is */
+	char	   *conninfo;		/* postgres: conninfo/URI passed to libpq as
+								 * is */
 } ConnUrl;
 
 /* Options shared by all commands (filled by the command line parser). */
@@ -247,15 +255,19 @@ typedef struct Reporter Reporter;
 /* "Migrating to version X from Y (N migrations in total):" and friends */
 extern void report_apply_header(Reporter *r, const char *current, const char *target, int n);
 extern void report_down_header(Reporter *r, const char *current, const char *target, int n);
+
 /* A group of lines: "-- migrating version V", "-- checks before reverting version V", ... */
 extern void report_group(Reporter *r, const char *title);
+
 /* the current group stands for n migrations (default one; 0 for a group
  * that only informs, such as drift); a revert that undoes several versions
  * in one transaction reports them in one group */
 extern void report_group_versions(Reporter *r, int n);
 extern void report_check(Reporter *r, const char *sql);
 extern void report_stmt(Reporter *r, const char *sql);
-extern void report_note(Reporter *r, const char *text);	/* "-- note: ..." inside a group */
+extern void report_note(Reporter *r, const char *text); /* "-- note: ..." inside
+														 * a group */
+
 /* "-- <what>" and "-> <sql>": a statement run before the file's own to clean
  * up after an interrupted attempt (dropping a leftover); not counted as a
  * statement of the file */
@@ -281,8 +293,11 @@ typedef struct DownRequest
 	int			nallow_loss;
 	bool		accept_drift;
 	const char *plan_hash;		/* refuse if the plan differs from this */
-	/* the migration directory when one was given or found (verified), for
-	 * drivers that use hand-written down sections; may be NULL */
+
+	/*
+	 * the migration directory when one was given or found (verified), for
+	 * drivers that use hand-written down sections; may be NULL
+	 */
 	const struct MigrationDir *dir;
 } DownRequest;
 
@@ -306,40 +321,57 @@ typedef struct DriverOps
 	/* connect using d->url and d->opts; DRV_OK or DRV_ERROR (message logged) */
 	int			(*connect) (Driver *d);
 	void		(*close) (Driver *d);
-	/* take / release the runner lock; DRV_LOCKED after timeout_ms (the core
+
+	/*
+	 * take / release the runner lock; DRV_LOCKED after timeout_ms (the core
 	 * reports it).  Not called when prepare(create=false) found no
-	 * bookkeeping: there are no revisions to protect then */
+	 * bookkeeping: there are no revisions to protect then
+	 */
 	int			(*lock) (Driver *d, int timeout_ms);
 	void		(*unlock) (Driver *d);
-	/* make the bookkeeping ready (extension / tables); with create == false
-	 * only report whether it is there (*ready) and change nothing */
+
+	/*
+	 * make the bookkeeping ready (extension / tables); with create == false
+	 * only report whether it is there (*ready) and change nothing
+	 */
 	int			(*prepare) (Driver *d, bool create, bool *ready);
-	/* every row (any order: the core sorts them); all strings and arrays
-	 * malloc'd, one allocation each, freed by the core with free() */
+
+	/*
+	 * every row (any order: the core sorts them); all strings and arrays
+	 * malloc'd, one allocation each, freed by the core with free()
+	 */
 	int			(*read_revisions) (Driver *d, RevisionList *out);
-	/* is the database empty of user objects?  *reason says what was found
+
+	/*
+	 * is the database empty of user objects?  *reason says what was found
 	 * (malloc'd).  Called when there are no revisions, possibly before the
-	 * bookkeeping exists (an apply dry run on a fresh database calls it
-	 * after prepare(create=false) found nothing), so it must not need the
-	 * bookkeeping; the bookkeeping itself does not count as user objects */
+	 * bookkeeping exists (an apply dry run on a fresh database calls it after
+	 * prepare(create=false) found nothing), so it must not need the
+	 * bookkeeping; the bookkeeping itself does not count as user objects
+	 */
 	int			(*check_clean) (Driver *d, bool *clean, char **reason);
 	int			(*write_baseline) (Driver *d, const char *version, const char *description);
 	/* tx-mode all: one transaction around several apply_file calls */
 	int			(*begin_all) (Driver *d);
 	int			(*commit_all) (Driver *d);
 	int			(*rollback_all) (Driver *d);
-	/* apply statements [start, n) of f; records progress in the revisions
+
+	/*
+	 * apply statements [start, n) of f; records progress in the revisions
 	 * table as the mode requires; reports every statement.  mode is the
-	 * effective mode of this file: TXMODE_FILE (own transaction),
-	 * TXMODE_NONE (no transaction, progress recorded per statement) or
-	 * TXMODE_ALL (inside begin_all; no transaction of its own).  Returns
-	 * DRV_OK, or DRV_ERROR with res->failed set when a statement failed
-	 * (res->error, res->error_stmt), DRV_ERROR without it for other
-	 * errors, DRV_CONN_LOST */
+	 * effective mode of this file: TXMODE_FILE (own transaction), TXMODE_NONE
+	 * (no transaction, progress recorded per statement) or TXMODE_ALL (inside
+	 * begin_all; no transaction of its own).  Returns DRV_OK, or DRV_ERROR
+	 * with res->failed set when a statement failed (res->error,
+	 * res->error_stmt), DRV_ERROR without it for other errors, DRV_CONN_LOST
+	 */
 	int			(*apply_file) (Driver *d, const MigrationFile *f, TxMode mode, int start,
 							   Reporter *r, ApplyResult *res);
-	/* after a failure in tx-mode all: record the error outside the rolled
-	 * back transaction */
+
+	/*
+	 * after a failure in tx-mode all: record the error outside the rolled
+	 * back transaction
+	 */
 	int			(*record_failure) (Driver *d, const MigrationFile *f, const ApplyResult *res);
 	/* compute and (unless dry_run) execute a revert, reporting as it goes */
 	int			(*down) (Driver *d, const DownRequest *req, Reporter *r);
@@ -374,6 +406,7 @@ extern void log_error_hint(const char *fmt,...) __attribute__((format(printf, 1,
 extern void log_warning(const char *fmt,...) __attribute__((format(printf, 1, 2)));
 extern void log_info(const char *fmt,...) __attribute__((format(printf, 1, 2)));
 extern void log_debug(const char *fmt,...) __attribute__((format(printf, 1, 2)));
+
 /* --echo: drivers pass every SQL text they send; printed on stderr when
  * d->opts->echo is set, nothing otherwise */
 extern void log_echo(const Driver *d, const char *sql);
@@ -384,6 +417,7 @@ extern void log_echo(const Driver *d, const char *sql);
  */
 /* hash of a byte string; out must hold 64 bytes */
 extern void hash_bytes(const void *data, size_t len, char out[64]);
+
 /* running hash of stmts[0..i], i.e. the state after statement i was applied */
 extern void hash_running(const StmtList *stmts, int i, char out[64]);
 

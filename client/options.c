@@ -76,7 +76,7 @@ static const OptDef opt_defs[] = {
 	"prompt for a password before connecting"},
 	{"dir", required_argument, OPT_DIR,
 		C(CMD_APPLY) | C(CMD_DOWN) | C(CMD_STATUS) | C(CMD_HASH) | C(CMD_VALIDATE) | C(CMD_SET),
-		"DIR", "migration directory (default \"migrations\"); also file://DIR?format=FORMAT"},
+	"DIR", "migration directory (default \"migrations\"); also file://DIR?format=FORMAT"},
 	{"revisions-schema", required_argument, OPT_REVISIONS_SCHEMA, DB_CMDS, "SCHEMA",
 	"MySQL: database for the bookkeeping tables (default: the URL's)"},
 	{"dry-run", no_argument, OPT_DRY_RUN, C(CMD_APPLY) | C(CMD_DOWN), NULL,
@@ -128,7 +128,7 @@ static const CmdDef cmd_defs[] = {
 		"otherwise.  A file that failed part way (--tx-mode none) resumes at the\n"
 		"statement that failed once the statements before it are verified unchanged.\n"
 		"A database with objects but no revisions is refused unless --baseline or\n"
-		"--allow-dirty is given.  N and --to-version limit how far to go.\n"},
+	"--allow-dirty is given.  N and --to-version limit how far to go.\n"},
 	{CMD_DOWN, "down", "down [OPTION]... [N]",
 		"revert the last N applied versions (default 1)",
 		"Reverts applied versions without down files: the database computes the\n"
@@ -136,31 +136,31 @@ static const CmdDef cmd_defs[] = {
 		"--allow-loss names it), and runs it.  N, --to-version and --to-tag choose the\n"
 		"target; --dry-run shows the plan and runs only the checks.  The directory\n"
 		"(--dir, or \"migrations\" when it exists) is read and verified for --to-tag\n"
-		"with a git ref and for hand-written down sections, but it is not needed.\n"},
+	"with a git ref and for hand-written down sections, but it is not needed.\n"},
 	{CMD_STATUS, "status", "status [OPTION]...",
 		"show the current version, pending files and the last error",
 		"Shows the current version, the next one, how many files were executed and\n"
 		"are pending, a partially applied file, and the last error with the\n"
-		"statement that failed.  Changes nothing.\n"},
+	"statement that failed.  Changes nothing.\n"},
 	{CMD_HASH, "hash", "hash [OPTION]...",
 		"write the directory's sum file (migrate.sum)",
 		"Writes migrate.sum, which records every migration file so that any later\n"
 		"edit, addition, removal or rename is noticed before anything runs.  Run it\n"
-		"after adding or deliberately changing a file.\n"},
+	"after adding or deliberately changing a file.\n"},
 	{CMD_VALIDATE, "validate", "validate [OPTION]...",
 		"check file names, the sum file, directives and statements",
 		"Loads the directory as apply would: file names and versions, the sum file,\n"
 		"directives, and statement splitting (in the dialect of --url, PostgreSQL\n"
-		"when no URL is given).  Needs no database.\n"},
+	"when no URL is given).  Needs no database.\n"},
 	{CMD_SET, "set", "set [OPTION]... VERSION",
 		"record VERSION as the current version without running SQL",
 		"Makes the revisions table say VERSION is the current version: versions\n"
 		"above it are forgotten and files up to it are marked as applied by hand.\n"
-		"Runs no migration.  Use it to settle a database fixed by hand.\n"},
+	"Runs no migration.  Use it to settle a database fixed by hand.\n"},
 	{CMD_TAG, "tag", "tag [OPTION]... NAME",
 		"remember the current version under NAME",
 		"Records the current version under NAME, so that \"migrate down --to-tag NAME\"\n"
-		"can return to it.\n"},
+	"can return to it.\n"},
 	{CMD_VERSION, "version", "version", "show the client version", ""},
 	{CMD_HELP, "help", "help [COMMAND]", "show this help, or a command's", ""},
 	{CMD_NONE, NULL, NULL, NULL, NULL}
@@ -606,7 +606,8 @@ cli_parse(int argc, char **argv, CliArgs *a)
 	memset(&longopts[k], 0, sizeof(longopts[k]));
 
 	opterr = 0;
-	optind = 0;				/* glibc: start over (tests parse several times) */
+	optind = 0;					/* glibc: start over (tests parse several
+								 * times) */
 	while ((c = getopt_long(argc, argv, ":d:h:p:U:wWvV", longopts, NULL)) != -1)
 	{
 		Options    *o = &a->opts;

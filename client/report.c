@@ -238,7 +238,8 @@ format_duration(int64_t ns, char *buf, size_t size)
 					h = secs / 3600,
 					m = (secs % 3600) / 60;
 		char		s[32];
-		uint64_t	sub = v % 60000000000ULL;	/* nanoseconds within the minute */
+		uint64_t	sub = v % 60000000000ULL;	/* nanoseconds within the
+												 * minute */
 
 		fmt_frac(s, sizeof(s), sub, 1000000000, 9, "s");
 		if (h > 0)

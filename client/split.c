@@ -108,7 +108,7 @@ is_ident_char(char c)
 }
 
 static int
-fail(Scan *sc, int line, const char *fmt,...) __attribute__((format(printf, 3, 4)));
+			fail(Scan *sc, int line, const char *fmt,...) __attribute__((format(printf, 3, 4)));
 
 static int
 fail(Scan *sc, int line, const char *fmt,...)
@@ -555,6 +555,7 @@ split_sql(const char *text, size_t len, Dialect dialect, const char *delimiter,
 	memset(err, 0, sizeof(*err));
 	sc.s = text ? text : "";
 	sc.len = text ? len : 0;
+
 	sc.line = first_line > 0 ? first_line : 1;
 	sc.dialect = dialect;
 	sc.out = out;

@@ -177,31 +177,35 @@ sum_parse(const char *text, size_t len, SumFile *out, char **err)
 		line++;
 		if (line == 1)
 		{
-			if (!valid_hash(text + i, e - i))
+			if (!valid_hash(text +i, e - i))
 			{
 				*err = xstrdup("the first line is not a hash");
 				goto fail;
 			}
-			memcpy(out->header, text + i, e - i);
+			memcpy(out->header, text +i, e - i);
 			out->header[e - i] = '\0';
 		}
 		else if (e > i)
 		{
-			/* "<name> h1:<hash>": the name may hold spaces, so split at the end */
+			/*
+			 * "<name> h1:<hash>": the name may hold spaces, so split at the
+			 * end
+			 */
 			const char *sp;
 
-			if (e - i < 49 || text[e - 48] != ' ' || !valid_hash(text + e - 47, 47))
+			if (e - i < 49 || text[e - 48] != ' ' || !valid_hash(text +e - 47, 47))
 			{
 				*err = xasprintf("line %d is not \"<file> h1:<hash>\"", line);
 				goto fail;
 			}
-			sp = text + e - 48;
+			sp = text  +e - 48;
+
 			if (out->n == cap)
 			{
 				cap = cap ? cap * 2 : 32;
 				out->lines = xrealloc(out->lines, sizeof(SumLine) * cap);
 			}
-			out->lines[out->n].name = xstrndup(text + i, (size_t) (sp - (text + i)));
+			out->lines[out->n].name = xstrndup(text +i, (size_t) (sp - (text +i)));
 			memcpy(out->lines[out->n].hash, sp + 1, 47);
 			out->lines[out->n].hash[47] = '\0';
 			out->n++;
@@ -474,6 +478,7 @@ sum_write_dir(const char *dirpath, const DirEntry *entries, int n)
 
 	sum_compute(entries, n, &s);
 	text = sum_format(&s);
+
 	path = path_join(dirpath, SUM_FILE_NAME);
 	if (write_file_atomic(path, text, strlen(text), &err) != 0)
 	{

@@ -299,7 +299,7 @@ replay_session(Driver *d, const MigrationFile *f, int start, Reporter *r)
 	if (replayed > 0)
 	{
 		char	   *note = xasprintf("%d session setting%s of the applied statements set again "
-									  "for this connection", replayed, replayed == 1 ? "" : "s");
+									 "for this connection", replayed, replayed == 1 ? "" : "s");
 
 		report_note(r, note);
 		free(note);
@@ -357,7 +357,8 @@ my_apply_file(Driver *d, const MigrationFile *f, TxMode mode, int start, Reporte
 	else if ((rc = verify_prefix(f, &rev)) != DRV_OK)
 		goto out_rev;
 	if (found && rev.applied > start)
-		start = rev.applied;	/* an interrupted statement was found to have run */
+		start = rev.applied;	/* an interrupted statement was found to have
+								 * run */
 	free(rev.description);
 	rev.description = xstrdup(f->description ? f->description : "");
 	free(rev.hash);
@@ -418,8 +419,10 @@ my_apply_file(Driver *d, const MigrationFile *f, TxMode mode, int start, Reporte
 		{
 			if (err)
 			{
-				/* the statement itself failed (a data statement's failure
-				 * is recorded here, outside its rolled back transaction) */
+				/*
+				 * the statement itself failed (a data statement's failure is
+				 * recorded here, outside its rolled back transaction)
+				 */
 				if (my_stmt_classify(sql) == STMT_DATA)
 				{
 					rev_fail(&rev, err, sql, now_ns() - t0);
@@ -475,8 +478,8 @@ my_check_clean(Driver *d, bool *clean, char **reason)
 		*clean = false;
 		if (reason)
 			*reason = xasprintf("database \"%s\" contains %s \"%s\"%s", st->db,
-								 my_obj_kind_name(s.items[0].kind), s.items[0].name,
-								 s.n > 1 ? " and other objects" : "");
+								my_obj_kind_name(s.items[0].kind), s.items[0].name,
+								s.n > 1 ? " and other objects" : "");
 	}
 	my_snapshot_free(&s);
 	return DRV_OK;

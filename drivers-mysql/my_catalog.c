@@ -317,8 +317,10 @@ fp_row_cmp(const void *a, const void *b)
 	char	  **y = *(char ***) b;
 	int			c;
 
-	/* kind letters that map to one kind compare equal here: the object
-	 * key is (kind, name), the rest orders the parts */
+	/*
+	 * kind letters that map to one kind compare equal here: the object key is
+	 * (kind, name), the rest orders the parts
+	 */
 	if ((c = (int) letter_kind(x[0][0]) - (int) letter_kind(y[0][0])) != 0)
 		return c;
 	for (int i = 1; i <= 3; i++)
@@ -385,8 +387,10 @@ my_catalog_fingerprints(MyState *st, bool tables_only, Snapshot *out)
 		sorted[i] = r.rows[i];
 	qsort(sorted, r.nrows, sizeof(char **), fp_row_cmp);
 
-	/* accumulate the rows per object, in a temporary snapshot whose image
-	 * field holds the accumulation */
+	/*
+	 * accumulate the rows per object, in a temporary snapshot whose image
+	 * field holds the accumulation
+	 */
 	for (int i = 0; i < r.nrows; i++)
 	{
 		char	  **row = sorted[i];
@@ -406,7 +410,7 @@ my_catalog_fingerprints(MyState *st, bool tables_only, Snapshot *out)
 			my_is_bookkeeping_table(st, row[1]))
 			continue;
 		part = xasprintf("%s:%s:%s:%s;", row[2] ? row[2] : "", row[3] ? row[3] : "",
-						  row[4] ? row[4] : "", row[5] ? row[5] : "~");
+						 row[4] ? row[4] : "", row[5] ? row[5] : "~");
 		fp_add(&tmp, k, row[1], part);
 		free(part);
 	}
@@ -424,8 +428,8 @@ my_catalog_fingerprints(MyState *st, bool tables_only, Snapshot *out)
 	{
 		char	   *db = my_literal(st, st->db);
 		char	   *q = xasprintf("SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE "
-								   "FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = %s",
-								   db);
+								  "FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = %s",
+								  db);
 
 		free(db);
 		rc = my_query(st, q, &r);
@@ -469,8 +473,10 @@ my_catalog_fingerprints(MyState *st, bool tables_only, Snapshot *out)
 			free(part);
 		}
 
-	/* hash the accumulations; a "table" without a TABLES row is the
-	 * column list of a view */
+	/*
+	 * hash the accumulations; a "table" without a TABLES row is the column
+	 * list of a view
+	 */
 	for (int i = 0; rc == DRV_OK && i < tmp.n; i++)
 	{
 		char		hex[65];
@@ -641,7 +647,8 @@ my_catalog_load_images(MyState *st, Snapshot *s)
 		if (rc != DRV_OK)
 			return rc;
 		if (img == NULL)
-			img = xstrdup("");	/* vanished meanwhile: an empty image never matches */
+			img = xstrdup("");	/* vanished meanwhile: an empty image never
+								 * matches */
 		my_snapshot_put(s, s->items[i].kind, s->items[i].name, s->items[i].fp, img);
 		free(img);
 	}
@@ -868,14 +875,15 @@ parse_column(TableDef *t, const char *item)
 		else if ((my_tok_is(k, "STORED") || my_tok_is(k, "PERSISTENT")) && c->generated)
 			c->generated = 2;
 		else if (my_tok_is(k, "GENERATED") || (my_tok_is(k, "AS") && i + 1 < tl.n &&
-											tl.items[i + 1].kind == TK_PUNCT &&
-											tl.items[i + 1].text[0] == '('))
+											   tl.items[i + 1].kind == TK_PUNCT &&
+											   tl.items[i + 1].text[0] == '('))
 		{
 			if (!c->generated)
 				c->generated = 1;
 		}
 		else if (my_tok_is(k, "DEFAULT") || my_tok_is(k, "COMMENT"))
-			i++;				/* skip the value: DEFAULT NULL is not NOT NULL */
+			i++;				/* skip the value: DEFAULT NULL is not NOT
+								 * NULL */
 	}
 	my_toklist_free(&tl);
 }
@@ -966,7 +974,7 @@ parse_constraint(TableDef *t, const char *item)
 	c->name = xstrdup(tl.n > 1 ? tl.items[1].text : "");
 	if (tl.n > 3 && my_tok_is(&tl.items[2], "FOREIGN"))
 	{
-		const char *p = item + tl.items[3].end;	/* after KEY */
+		const char *p = item + tl.items[3].end; /* after KEY */
 		size_t		o = strchr(p, '(') - item;
 		size_t		cl = match_paren(item, o);
 		char	   *list = xstrndup(item + o + 1, cl - o - 1);

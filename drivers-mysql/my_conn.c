@@ -242,7 +242,7 @@ fail(MyState *st, const char *sql, char **errmsg)
 
 	if (errmsg)
 		*errmsg = xasprintf("ERROR %u (%s): %s", err, mysql_sqlstate(st->conn),
-							 mysql_error(st->conn));
+							mysql_error(st->conn));
 	if (my_conn_lost_errno(err))
 	{
 		if (errmsg == NULL)
@@ -522,8 +522,11 @@ my_lock(Driver *d, int timeout_ms)
 		describe_holder(st);
 		log_error_hint("Another migrate run is working on database \"%s\": wait for it to finish, or give a longer --lock-timeout.",
 					   st->db);
-		/* the whole story is told: DRV_ERROR rather than DRV_LOCKED, whose
-		 * generic message the client core would add */
+
+		/*
+		 * the whole story is told: DRV_ERROR rather than DRV_LOCKED, whose
+		 * generic message the client core would add
+		 */
 		return DRV_ERROR;
 	}
 	st->locked = true;

@@ -134,7 +134,8 @@ typedef struct UnitObjects
 {
 	PlanObject *objs;
 	int			n;
-	char	  **after;			/* image after the unit, per object (live name) */
+	char	  **after;			/* image after the unit, per object (live
+								 * name) */
 } UnitObjects;
 
 static void
@@ -357,7 +358,7 @@ run_check(DownCtx *c, const PlanCheck *chk, const char *version)
 			return rc;
 		}
 	}
-	rc = my_exec(st, "DO 0", NULL);	/* keep the error state clean */
+	rc = my_exec(st, "DO 0", NULL); /* keep the error state clean */
 	{
 		MyRows		r;
 
@@ -643,8 +644,8 @@ check_drift(DownCtx *c, const char *version, const UnitRef *u, UnitObjects *uo,
 		if (c->req->accept_drift)
 		{
 			char	   *note = xasprintf("%s \"%s\" changed since version %s was applied; "
-										  "--accept-drift: it is brought back anyway",
-										  my_obj_kind_name(o->kind), o->live_name, version);
+										 "--accept-drift: it is brought back anyway",
+										 my_obj_kind_name(o->kind), o->live_name, version);
 
 			report_note(c->r, note);
 			free(note);
@@ -688,7 +689,7 @@ report_plan_notes(DownCtx *c, const char *version, const UnitRef *u, const UnitO
 	if (uo->n == 0 && u->stmt)
 	{
 		char	   *note = xasprintf("statement %d of version %s changed no schema object; "
-									  "data it changed is not restored", u->stmt_idx + 1, version);
+									 "data it changed is not restored", u->stmt_idx + 1, version);
 
 		report_note(c->r, note);
 		free(note);
@@ -767,7 +768,8 @@ run_checks_ahead(DownCtx *c, const char *version, const Plan *all, bool *deferre
 
 	*deferred = false;
 	if (c->st->synced)
-		my_snapshot_copy(&live, &c->st->known);	/* kept up to date by every capture */
+		my_snapshot_copy(&live, &c->st->known); /* kept up to date by every
+												 * capture */
 	else if ((rc = my_catalog_fingerprints(c->st, true, &live)) != DRV_OK)
 		return rc;
 	for (int i = 0; i < all->n && rc == DRV_OK; i++)
@@ -1411,8 +1413,10 @@ my_down(Driver *d, const DownRequest *req, Reporter *r)
 		rc = revert_version(&c, &revs.items[i], &dry_model);
 		if (!c.dry && (rc == DRV_OK || rc == DRV_ERROR))
 		{
-			/* record what the planned steps changed besides their objects
-			 * (after the last version reverted, or the one that stopped) */
+			/*
+			 * record what the planned steps changed besides their objects
+			 * (after the last version reverted, or the one that stopped)
+			 */
 			if (rc != DRV_OK || i == first)
 			{
 				int			rc2 = capture_rest(&c, revs.items[i].version);

@@ -161,7 +161,7 @@ my_hist_prepare(Driver *d, bool create, bool *ready)
 	bool		isnull;
 	char	   *rdb = my_literal(st, st->rdb);
 	char	   *sql = xasprintf("SELECT COUNT(*) FROM information_schema.TABLES "
-								 "WHERE TABLE_SCHEMA = %s AND TABLE_NAME = 'migrate_revisions'", rdb);
+								"WHERE TABLE_SCHEMA = %s AND TABLE_NAME = 'migrate_revisions'", rdb);
 	int			rc;
 
 	free(rdb);
@@ -242,7 +242,7 @@ my_hist_read_revisions(MyState *st, RevisionList *out)
 {
 	MyRows		rows;
 	char	   *sql = xasprintf("SELECT " REV_COLUMNS " FROM %s.`migrate_revisions` ORDER BY `version`",
-								 st->qrdb);
+								st->qrdb);
 	int			rc = my_query(st, sql, &rows);
 
 	free(sql);
@@ -263,7 +263,7 @@ my_hist_get_revision(MyState *st, const char *version, Revision *out, bool *foun
 	MyRows		rows;
 	char	   *v = my_literal(st, version);
 	char	   *sql = xasprintf("SELECT " REV_COLUMNS " FROM %s.`migrate_revisions` WHERE `version` = %s",
-								 st->qrdb, v);
+								st->qrdb, v);
 	int			rc = my_query(st, sql, &rows);
 
 	free(sql);
@@ -425,13 +425,13 @@ my_hist_register_file(MyState *st, const MigrationFile *f)
 /* statements of a recorded file, kind "up" or "down", with their running hashes */
 int
 my_hist_file_statements(MyState *st, const char *version, const char *kind, MyList *stmts,
-					 MyList *hashes)
+						MyList *hashes)
 {
 	MyRows		r;
 	char	   *v = my_literal(st, version);
 	char	   *sql = xasprintf("SELECT `text`, `running_hash` FROM %s.`migrate_history_statements` "
-								 "WHERE `version` = %s AND `kind` = '%s' ORDER BY `idx`",
-								 st->qrdb, v, kind);
+								"WHERE `version` = %s AND `kind` = '%s' ORDER BY `idx`",
+								st->qrdb, v, kind);
 	int			rc = my_query(st, sql, &r);
 
 	free(sql);
@@ -462,12 +462,12 @@ my_hist_load_known(MyState *st)
 {
 	MyRows		r;
 	char	   *sql = xasprintf(
-								 "SELECT i.`kind`, i.`name`, i.`fp`, i.`def_hash` "
-								 "FROM %s.`migrate_history_images` i "
-								 "JOIN (SELECT `kind`, `name`, MAX(`unit`) AS `u` "
-								 "FROM %s.`migrate_history_images` GROUP BY `kind`, `name`) m "
-								 "ON i.`kind` = m.`kind` AND i.`name` = m.`name` AND i.`unit` = m.`u` "
-								 "WHERE i.`def_hash` IS NOT NULL", st->qrdb, st->qrdb);
+								"SELECT i.`kind`, i.`name`, i.`fp`, i.`def_hash` "
+								"FROM %s.`migrate_history_images` i "
+								"JOIN (SELECT `kind`, `name`, MAX(`unit`) AS `u` "
+								"FROM %s.`migrate_history_images` GROUP BY `kind`, `name`) m "
+								"ON i.`kind` = m.`kind` AND i.`name` = m.`name` AND i.`unit` = m.`u` "
+								"WHERE i.`def_hash` IS NOT NULL", st->qrdb, st->qrdb);
 	int			rc = my_query(st, sql, &r);
 
 	free(sql);
@@ -494,7 +494,7 @@ my_hist_definition(MyState *st, const char *hash)
 {
 	char	   *h = my_literal(st, hash);
 	char	   *sql = xasprintf("SELECT `body` FROM %s.`migrate_history_definitions` WHERE `hash` = %s",
-								 st->qrdb, h);
+								st->qrdb, h);
 	char	   *body = NULL;
 
 	(void) my_query_str(st, sql, &body);
@@ -509,8 +509,8 @@ my_hist_definition(MyState *st, const char *hash)
  */
 int
 my_hist_record_unit(MyState *st, const char *kind, const char *version, int stmt_idx,
-				 const char *stmt, const UnitImage *imgs, int nimgs, const StmtInfo *si,
-				 long long *unit_id)
+					const char *stmt, const UnitImage *imgs, int nimgs, const StmtInfo *si,
+					long long *unit_id)
 {
 	StrBuf		sb;
 	int			rc;
@@ -641,14 +641,14 @@ unitref_from_row(char **row, UnitRef *u)
 /* the most recent unit of this kind for (version, statement) */
 int
 my_hist_latest_unit(MyState *st, const char *kind, const char *version, int idx, UnitRef *out,
-				 bool *found)
+					bool *found)
 {
 	MyRows		r;
 	char	   *v = my_literal(st, version);
 	char	   *sql = xasprintf("SELECT `id`, `kind`, `version`, `stmt_idx`, `stmt` "
-								 "FROM %s.`migrate_history_units` WHERE `kind` = '%s' "
-								 "AND `version` = %s AND `stmt_idx` = %d ORDER BY `id` DESC LIMIT 1",
-								 st->qrdb, kind, v, idx);
+								"FROM %s.`migrate_history_units` WHERE `kind` = '%s' "
+								"AND `version` = %s AND `stmt_idx` = %d ORDER BY `id` DESC LIMIT 1",
+								st->qrdb, kind, v, idx);
 	int			rc = my_query(st, sql, &r);
 
 	free(sql);
@@ -683,10 +683,10 @@ my_hist_unit_images(MyState *st, long long unit, UnitImage **imgs, int *n)
 {
 	MyRows		r;
 	char	   *sql = xasprintf("SELECT i.`kind`, i.`name`, i.`fp`, d.`body` "
-								 "FROM %s.`migrate_history_images` i "
-								 "LEFT JOIN %s.`migrate_history_definitions` d ON d.`hash` = i.`def_hash` "
-								 "WHERE i.`unit` = %lld ORDER BY i.`kind`, i.`name`",
-								 st->qrdb, st->qrdb, unit);
+								"FROM %s.`migrate_history_images` i "
+								"LEFT JOIN %s.`migrate_history_definitions` d ON d.`hash` = i.`def_hash` "
+								"WHERE i.`unit` = %lld ORDER BY i.`kind`, i.`name`",
+								st->qrdb, st->qrdb, unit);
 	int			rc = my_query(st, sql, &r);
 
 	free(sql);
@@ -718,10 +718,10 @@ my_hist_image_before(MyState *st, long long unit, ObjKind kind, const char *name
 	MyRows		r;
 	char	   *nm = my_literal(st, name);
 	char	   *sql = xasprintf("SELECT d.`body` FROM %s.`migrate_history_images` i "
-								 "LEFT JOIN %s.`migrate_history_definitions` d ON d.`hash` = i.`def_hash` "
-								 "WHERE i.`kind` = '%s' AND i.`name` = %s AND i.`unit` < %lld "
-								 "ORDER BY i.`unit` DESC LIMIT 1",
-								 st->qrdb, st->qrdb, my_obj_kind_name(kind), nm, unit);
+								"LEFT JOIN %s.`migrate_history_definitions` d ON d.`hash` = i.`def_hash` "
+								"WHERE i.`kind` = '%s' AND i.`name` = %s AND i.`unit` < %lld "
+								"ORDER BY i.`unit` DESC LIMIT 1",
+								st->qrdb, st->qrdb, my_obj_kind_name(kind), nm, unit);
 	int			rc = my_query(st, sql, &r);
 
 	free(sql);
@@ -738,16 +738,16 @@ my_hist_image_before(MyState *st, long long unit, ObjKind kind, const char *name
 /* units after unit that changed the object */
 int
 my_hist_units_after(MyState *st, long long unit, ObjKind kind, const char *name, UnitRef **units,
-				 int *n)
+					int *n)
 {
 	MyRows		r;
 	char	   *nm = my_literal(st, name);
 	char	   *sql = xasprintf("SELECT u.`id`, u.`kind`, u.`version`, u.`stmt_idx`, u.`stmt` "
-								 "FROM %s.`migrate_history_images` i "
-								 "JOIN %s.`migrate_history_units` u ON u.`id` = i.`unit` "
-								 "WHERE i.`kind` = '%s' AND i.`name` = %s AND i.`unit` > %lld "
-								 "ORDER BY u.`id`",
-								 st->qrdb, st->qrdb, my_obj_kind_name(kind), nm, unit);
+								"FROM %s.`migrate_history_images` i "
+								"JOIN %s.`migrate_history_units` u ON u.`id` = i.`unit` "
+								"WHERE i.`kind` = '%s' AND i.`name` = %s AND i.`unit` > %lld "
+								"ORDER BY u.`id`",
+								st->qrdb, st->qrdb, my_obj_kind_name(kind), nm, unit);
 	int			rc = my_query(st, sql, &r);
 
 	free(sql);
@@ -769,8 +769,8 @@ my_hist_unit_renames(MyState *st, long long unit, StmtRename **renames, int *n)
 {
 	MyRows		r;
 	char	   *sql = xasprintf("SELECT `kind`, `table_name`, `old_name`, `new_name` "
-								 "FROM %s.`migrate_history_renames` WHERE `unit` = %lld ORDER BY `seq`",
-								 st->qrdb, unit);
+								"FROM %s.`migrate_history_renames` WHERE `unit` = %lld ORDER BY `seq`",
+								st->qrdb, unit);
 	int			rc = my_query(st, sql, &r);
 
 	free(sql);
@@ -810,7 +810,7 @@ my_hist_read_intent(MyState *st, Intent *out)
 {
 	MyRows		r;
 	char	   *sql = xasprintf("SELECT `phase`, `version`, `stmt_idx`, `stmt`, `stmt_hash` "
-								 "FROM %s.`migrate_intent` WHERE `id` = 1", st->qrdb);
+								"FROM %s.`migrate_intent` WHERE `id` = 1", st->qrdb);
 	int			rc = my_query(st, sql, &r);
 
 	free(sql);
@@ -870,7 +870,7 @@ my_hist_read_revert(MyState *st, RevertState *out)
 {
 	MyRows		r;
 	char	   *sql = xasprintf("SELECT `version`, `unit`, `down_done` FROM %s.`migrate_revert` "
-								 "WHERE `id` = 1", st->qrdb);
+								"WHERE `id` = 1", st->qrdb);
 	int			rc = my_query(st, sql, &r);
 
 	free(sql);
@@ -928,7 +928,7 @@ my_hist_tag_version(MyState *st, const char *name, char **version)
 {
 	char	   *n = my_literal(st, name);
 	char	   *sql = xasprintf("SELECT `version` FROM %s.`migrate_tags` WHERE `name` = %s",
-								 st->qrdb, n);
+								st->qrdb, n);
 	int			rc = my_query_str(st, sql, version);
 
 	free(sql);
@@ -993,7 +993,8 @@ my_hist_capture_changes(MyState *st, bool tables_only, UnitImage **imgs, int *n)
 			return rc;
 		}
 		if (img == NULL)
-			continue;			/* dropped between the two queries; seen next time */
+			continue;			/* dropped between the two queries; seen next
+								 * time */
 		my_sha256_hex(img, strlen(img), h);
 		if (ko && strcmp(ko->hash, h) == 0)
 		{
@@ -1256,8 +1257,8 @@ my_hist_sync(Driver *d, Reporter *r)
 		if (rc == DRV_OK && took_effect)
 		{
 			char	   *note = xasprintf("statement %d of version %s took effect before the previous "
-										  "run was interrupted; recorded without running it again",
-										  in.stmt_idx + 1, in.version);
+										 "run was interrupted; recorded without running it again",
+										 in.stmt_idx + 1, in.version);
 
 			if (r)
 				report_note(r, note);
@@ -1298,9 +1299,9 @@ my_hist_version_units(MyState *st, const char *version, UnitRef **units, int *n)
 	MyRows		r;
 	char	   *v = my_literal(st, version);
 	char	   *sql = xasprintf("SELECT `id`, `kind`, `version`, `stmt_idx`, `stmt` "
-								 "FROM %s.`migrate_history_units` WHERE `version` = %s "
-								 "AND `kind` IN ('apply', 'partial') AND `reverted` = 0 "
-								 "ORDER BY `id` DESC", st->qrdb, v);
+								"FROM %s.`migrate_history_units` WHERE `version` = %s "
+								"AND `kind` IN ('apply', 'partial') AND `reverted` = 0 "
+								"ORDER BY `id` DESC", st->qrdb, v);
 	int			rc = my_query(st, sql, &r);
 
 	free(sql);
@@ -1332,7 +1333,7 @@ my_hist_has_down(MyState *st, const char *version, bool *has)
 	bool		isnull;
 	char	   *lit = my_literal(st, version);
 	char	   *sql = xasprintf("SELECT `has_down` FROM %s.`migrate_history_files` WHERE `version` = %s",
-								 st->qrdb, lit);
+								st->qrdb, lit);
 	int			rc = my_query_int(st, sql, &v, &isnull);
 
 	free(sql);

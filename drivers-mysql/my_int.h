@@ -105,14 +105,18 @@ typedef struct TokList
 
 extern void my_lex(const char *sql, TokList *out);
 extern void my_toklist_free(TokList *l);
-extern bool my_tok_is(const Token *t, const char *word);	/* case-insensitive keyword */
+extern bool my_tok_is(const Token *t, const char *word);	/* case-insensitive
+															 * keyword */
 
 /* How a statement relates to transactions (see docs/mysql.md). */
 typedef enum StmtClass
 {
-	STMT_DATA,					/* no implicit commit: run in a transaction with its record */
-	STMT_SCHEMA,				/* DDL on objects of the database: effect visible by introspection */
-	STMT_OPAQUE					/* commits implicitly, effect not visible (accounts, CALL, ...) */
+	STMT_DATA,					/* no implicit commit: run in a transaction
+								 * with its record */
+	STMT_SCHEMA,				/* DDL on objects of the database: effect
+								 * visible by introspection */
+	STMT_OPAQUE					/* commits implicitly, effect not visible
+								 * (accounts, CALL, ...) */
 } StmtClass;
 
 extern StmtClass my_stmt_classify(const char *sql);
@@ -121,14 +125,16 @@ extern bool my_stmt_is_session_set(const char *sql);
 /* One object a statement names, and renames it performs. */
 typedef struct StmtTarget
 {
-	char		kind;			/* 't' table, 'v' view, 'g' trigger, 'p' procedure, 'f' function, '?' any */
+	char		kind;			/* 't' table, 'v' view, 'g' trigger, 'p'
+								 * procedure, 'f' function, '?' any */
 	char	   *name;
 } StmtTarget;
 
 typedef struct StmtRename
 {
 	char		kind;			/* 't' table, 'c' column */
-	char	   *table;			/* for columns: the table (name after the statement) */
+	char	   *table;			/* for columns: the table (name after the
+								 * statement) */
 	char	   *old_name;
 	char	   *new_name;
 } StmtRename;
@@ -161,7 +167,7 @@ typedef enum ObjKind
 	OBJ_NKINDS
 } ObjKind;
 
-extern const char *my_obj_kind_name(ObjKind k);	/* "table", "view", ... */
+extern const char *my_obj_kind_name(ObjKind k); /* "table", "view", ... */
 extern int	my_obj_kind_from_name(const char *s);	/* -1 when unknown */
 extern char my_obj_kind_letter(ObjKind k);	/* matches StmtTarget.kind */
 
@@ -183,7 +189,7 @@ typedef struct Snapshot
 extern void my_snapshot_free(Snapshot *s);
 extern SnapObj *my_snapshot_find(const Snapshot *s, ObjKind kind, const char *name);
 extern void my_snapshot_put(Snapshot *s, ObjKind kind, const char *name, const char *fp,
-						 const char *image);
+							const char *image);
 extern void my_snapshot_remove(Snapshot *s, ObjKind kind, const char *name);
 extern void my_snapshot_copy(Snapshot *dst, const Snapshot *src);
 
@@ -200,10 +206,12 @@ typedef struct MyState
 	char	   *qrdb;			/* `rdb` */
 	char	   *lock_name;
 	bool		locked;
-	bool		synced;			/* history brought up to date with the live schema in this run */
+	bool		synced;			/* history brought up to date with the live
+								 * schema in this run */
 	bool		mariadb;
 	unsigned long server_version;
-	Snapshot	known;			/* state recorded in history (fingerprints, images on demand) */
+	Snapshot	known;			/* state recorded in history (fingerprints,
+								 * images on demand) */
 	int			stmts_executed; /* for the test hooks */
 	char	   *saved_sql_mode;
 } MyState;
@@ -240,6 +248,7 @@ extern int	my_exec(MyState *st, const char *sql, char **errmsg);
 extern int	my_execf(MyState *st, const char *fmt,...) __attribute__((format(printf, 2, 3)));
 extern int	my_query(MyState *st, const char *sql, MyRows *out);
 extern void my_rows_free(MyRows *r);
+
 /* first column of the first row; *isnull when NULL or no row */
 extern int	my_query_int(MyState *st, const char *sql, long long *val, bool *isnull);
 extern int	my_query_str(MyState *st, const char *sql, char **val);
@@ -268,12 +277,15 @@ extern void my_test_hook(MyState *st, KillPoint where);
  * ------------------------------------------------------------------------
  */
 extern bool my_is_bookkeeping_table(MyState *st, const char *name);
+
 /* fingerprints of every object of the target database */
 /* tables_only: tables, sequences and triggers only (after a statement that
  * can change nothing else) */
 extern int	my_catalog_fingerprints(MyState *st, bool tables_only, Snapshot *out);
+
 /* canonical image of one object; *image NULL when it does not exist */
 extern int	my_catalog_image(MyState *st, ObjKind kind, const char *name, char **image);
+
 /* load the images of every object of s that has none */
 extern int	my_catalog_load_images(MyState *st, Snapshot *s);
 
@@ -281,7 +293,8 @@ extern int	my_catalog_load_images(MyState *st, Snapshot *s);
 typedef struct ColDef
 {
 	char	   *name;
-	char	   *def;			/* text after the name, as SHOW CREATE prints it */
+	char	   *def;			/* text after the name, as SHOW CREATE prints
+								 * it */
 	char	   *type;			/* "varchar(20)", "int(10) unsigned", ... */
 	char	   *base;			/* lower-case base type name: "varchar" */
 	char	   *charset;		/* explicit, or NULL */
@@ -294,7 +307,8 @@ typedef struct ColDef
 
 typedef struct KeyDef
 {
-	char		kind;			/* 'P' primary, 'U' unique, 'K' plain, 'F' fulltext, 'S' spatial */
+	char		kind;			/* 'P' primary, 'U' unique, 'K' plain, 'F'
+								 * fulltext, 'S' spatial */
 	char	   *name;			/* NULL for the primary key */
 	char	   *def;			/* the whole line */
 	char	  **cols;
@@ -316,7 +330,8 @@ typedef struct ConDef
 
 typedef struct TableOpt
 {
-	char	   *key;			/* upper case: ENGINE, DEFAULT CHARSET, COMMENT, ... */
+	char	   *key;			/* upper case: ENGINE, DEFAULT CHARSET,
+								 * COMMENT, ... */
 	char	   *value;			/* as printed (strings keep their quotes) */
 } TableOpt;
 
@@ -333,7 +348,8 @@ typedef struct TableDef
 	int			nopts;
 	char	   *charset;		/* table default */
 	char	   *collation;
-	char	   *unsupported;	/* why the revert cannot handle this table, or NULL */
+	char	   *unsupported;	/* why the revert cannot handle this table, or
+								 * NULL */
 } TableDef;
 
 extern TableDef *my_tabledef_parse(const char *image);
@@ -397,24 +413,24 @@ extern int	my_hist_write_revision(MyState *st, const Revision *r);
 extern int	my_hist_delete_revision(MyState *st, const char *version);
 extern int	my_hist_register_file(MyState *st, const MigrationFile *f);
 extern int	my_hist_file_statements(MyState *st, const char *version, const char *kind,
-								 MyList *stmts, MyList *hashes);
+									MyList *stmts, MyList *hashes);
 extern int	my_hist_load_known(MyState *st);
 extern int	my_hist_record_unit(MyState *st, const char *kind, const char *version, int stmt_idx,
-							 const char *stmt, const UnitImage *imgs, int nimgs,
-							 const StmtInfo *si, long long *unit_id);
+								const char *stmt, const UnitImage *imgs, int nimgs,
+								const StmtInfo *si, long long *unit_id);
 extern int	my_hist_read_intent(MyState *st, Intent *out);
 extern int	my_hist_write_intent(MyState *st, const char *phase, const char *version, int idx,
-							  const char *stmt);
+								 const char *stmt);
 extern int	my_hist_clear_intent(MyState *st);
 extern void my_intent_clear(Intent *in);
 extern int	my_hist_latest_unit(MyState *st, const char *kind, const char *version, int idx,
-							 UnitRef *out, bool *found);
+								UnitRef *out, bool *found);
 extern void my_unitref_clear(UnitRef *u);
 extern int	my_hist_unit_images(MyState *st, long long unit, UnitImage **imgs, int *n);
 extern int	my_hist_image_before(MyState *st, long long unit, ObjKind kind, const char *name,
-							  char **image);
+								 char **image);
 extern int	my_hist_units_after(MyState *st, long long unit, ObjKind kind, const char *name,
-							 UnitRef **units, int *n);
+								UnitRef **units, int *n);
 extern int	my_hist_unit_renames(MyState *st, long long unit, StmtRename **renames, int *n);
 extern void my_unit_images_free(UnitImage *imgs, int n);
 extern char *my_hist_definition(MyState *st, const char *hash);
@@ -424,7 +440,8 @@ typedef struct RevertState
 {
 	bool		present;
 	char	   *version;
-	long long	unit;			/* unit being undone; -1 for a hand-written down */
+	long long	unit;			/* unit being undone; -1 for a hand-written
+								 * down */
 	int			down_done;		/* hand-written down: statements done */
 } RevertState;
 
@@ -494,12 +511,14 @@ typedef enum CheckKind
 typedef struct PlanCheck
 {
 	CheckKind	kind;
-	char	   *object;			/* "users" or "users.account_id" (--allow-loss name) */
+	char	   *object;			/* "users" or "users.account_id" (--allow-loss
+								 * name) */
 	char	   *table;			/* table the check reads (live name) */
 	char	   *column;			/* column it reads, when one */
 	MyList		columns;		/* every column of table it reads */
 	char	   *ref_table;		/* foreign key: the parent table */
-	char	   *setup;			/* statements run first (temporary table), or NULL */
+	char	   *setup;			/* statements run first (temporary table), or
+								 * NULL */
 	char	   *sql;			/* returns the number of blocking rows */
 	char	   *cleanup;
 	bool		loss;			/* data loss that --allow-loss may accept */
@@ -510,7 +529,8 @@ typedef struct PlanStep
 	char	   *sql;
 	PlanCheck  *checks;
 	int			nchecks;
-	char	   *pre;			/* session settings to run first (views, triggers, routines) */
+	char	   *pre;			/* session settings to run first (views,
+								 * triggers, routines) */
 	bool		relax_strict;	/* run without strict sql_mode (allowed loss) */
 } PlanStep;
 
@@ -527,7 +547,8 @@ typedef struct PlanObject
 {
 	ObjKind		kind;
 	char	   *name;			/* name in the target state */
-	char	   *live_name;		/* name in the live state (differs after a rename) */
+	char	   *live_name;		/* name in the live state (differs after a
+								 * rename) */
 	char	   *target;			/* image, NULL = must not exist */
 	char	   *live;			/* image, NULL = does not exist */
 	MyList		col_old;		/* column renames: live name -> target name */
@@ -535,7 +556,7 @@ typedef struct PlanObject
 } PlanObject;
 
 extern void my_plan_compute(MyState *st, PlanObject *objs, int nobjs, const MyList *allow_loss,
-						 Plan *out);
+							Plan *out);
 extern void my_plan_free(Plan *p);
 extern void my_plan_object_free(PlanObject *o);
 extern char *my_check_describe(const PlanCheck *c, long long rows);

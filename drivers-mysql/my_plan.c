@@ -164,7 +164,7 @@ map_idents(const char *text, const MyList *from, const MyList *to, bool first_gr
 				}
 				j++;
 			}
-			sb_put(&sb, text + i, (j < n ? j + 1 : n) - i);
+			sb_put(&sb, text +i, (j < n ? j + 1 : n) - i);
 			i = j < n ? j : n;
 			continue;
 		}
@@ -199,7 +199,7 @@ map_idents(const char *text, const MyList *from, const MyList *to, bool first_gr
 			if (k >= 0)
 				mb_ident(&sb, to->items[k]);
 			else
-				sb_put(&sb, text + i, (j < n ? j + 1 : n) - i);
+				sb_put(&sb, text +i, (j < n ? j + 1 : n) - i);
 			sb_free(&id);
 			i = j < n ? j : n;
 			continue;
@@ -558,7 +558,8 @@ check_duplicates(PlanStep *s, const TableDef *lt, const KeyDef *k, const MyList 
 		if (my_tabledef_col(lt, live) < 0)
 		{
 			sb_free(&grp);
-			return;				/* the column arrives with the step: nothing to check yet */
+			return;				/* the column arrives with the step: nothing
+								 * to check yet */
 		}
 		if (i > 0)
 			sb_puts(&grp, ", ");
@@ -873,7 +874,8 @@ diff_table(Plan *p, const TableDef *l, const TableDef *t, const MyList *col_old_
 	PlanStep	tmp = {0};		/* collects the checks */
 	bool		relax = false;
 	bool		fk_same_name = false;
-	bool		moves = false;		/* a key or check dropped and added under its name */
+	bool		moves = false;	/* a key or check dropped and added under its
+								 * name */
 	int			first_step;
 	bool		table_cs_changed = !same_str(l->charset, t->charset) || !same_str(l->collation, t->collation);
 
@@ -936,8 +938,10 @@ diff_table(Plan *p, const TableDef *l, const TableDef *t, const MyList *col_old_
 
 			if (changed && (tc->generated || (lc->generated && lc->generated != 2)))
 			{
-				/* generated columns cannot be modified into or between
-				 * expressions: drop and add back */
+				/*
+				 * generated columns cannot be modified into or between
+				 * expressions: drop and add back
+				 */
 				add_clause_ident(&drops, "DROP COLUMN ", lc->name, "");
 				if (!lc->generated)
 					check_column(&tmp, CHECK_COLUMN_EMPTY, l->name, lc->name);
@@ -986,8 +990,8 @@ diff_table(Plan *p, const TableDef *l, const TableDef *t, const MyList *col_old_
 	/*
 	 * Indexes.  SHOW CREATE lists them sorted by category and, within a
 	 * category, in the order they were added; the kept live keys of a
-	 * category must form a prefix of the target's, and everything after
-	 * is dropped and added again in the target order.
+	 * category must form a prefix of the target's, and everything after is
+	 * dropped and added again in the target order.
 	 */
 	{
 		bool	   *lkeep = xcalloc(1, (l->nkeys + 1) * sizeof(bool));
@@ -1168,7 +1172,7 @@ diff_table(Plan *p, const TableDef *l, const TableDef *t, const MyList *col_old_
 	{
 		StrBuf		sb;
 		PlanStep   *s;
-		MyList    *parts[] = {&drops_fk, &drops_idx, &drops, &cols, &adds, &opts};
+		MyList	   *parts[] = {&drops_fk, &drops_idx, &drops, &cols, &adds, &opts};
 		bool		first = true;
 
 		sb_init(&sb);
@@ -1365,7 +1369,7 @@ order_tables(PlanObject **t, int n)
 			{
 				char	   *q = xasprintf("REFERENCES `%s`", t[j]->name);
 				bool		refs = (t[i]->target && strstr(t[i]->target, q)) ||
-					(t[i]->live && strstr(t[i]->live, q));
+				(t[i]->live && strstr(t[i]->live, q));
 
 				free(q);
 				if (refs)
@@ -1421,8 +1425,8 @@ my_plan_compute(MyState *st, PlanObject *objs, int nobjs, const MyList *allow_lo
 		if (o->kind == OBJ_EVENT || o->kind == OBJ_SEQUENCE)
 		{
 			refuse(out, xasprintf("%s \"%s\" differs from its recorded state, and the driver does not "
-								   "revert %ss", my_obj_kind_name(o->kind), o->name,
-								   my_obj_kind_name(o->kind)));
+								  "revert %ss", my_obj_kind_name(o->kind), o->name,
+								  my_obj_kind_name(o->kind)));
 			continue;
 		}
 		if ((o->kind == OBJ_TRIGGER || o->kind == OBJ_VIEW || o->kind == OBJ_PROCEDURE ||
@@ -1489,7 +1493,7 @@ my_plan_compute(MyState *st, PlanObject *objs, int nobjs, const MyList *allow_lo
 		{
 			if (strcmp(o->live, o->target) != 0 || strcmp(lname, o->name) != 0)
 				refuse(out, xasprintf("table \"%s\" cannot be reverted: %s", o->name,
-									   l->unsupported ? l->unsupported : t->unsupported));
+									  l->unsupported ? l->unsupported : t->unsupported));
 		}
 		else
 			diff_table(out, l, t, &o->col_old, &o->col_new, &tbl_old, &tbl_new, allow_loss);
@@ -1578,26 +1582,26 @@ my_check_describe(const PlanCheck *c, long long rows)
 	{
 		case CHECK_TABLE_EMPTY:
 			return xasprintf("table \"%s\" is not empty: %lld row%s would be lost", c->object, rows,
-							  rows == 1 ? "" : "s");
+							 rows == 1 ? "" : "s");
 		case CHECK_COLUMN_EMPTY:
 			return xasprintf("column \"%s\" is not empty: %lld row%s hold%s a value that would be lost",
-							  c->object, rows, rows == 1 ? "" : "s", rows == 1 ? "s" : "");
+							 c->object, rows, rows == 1 ? "" : "s", rows == 1 ? "s" : "");
 		case CHECK_NO_NULLS:
 			return xasprintf("column \"%s\" has %lld NULL value%s and would become NOT NULL",
-							  c->object, rows, rows == 1 ? "" : "s");
+							 c->object, rows, rows == 1 ? "" : "s");
 		case CHECK_NO_DUPLICATES:
 			return xasprintf("key \"%s\" would not be unique: %lld row%s share%s a value",
-							  c->object, rows, rows == 1 ? "" : "s", rows == 1 ? "s" : "");
+							 c->object, rows, rows == 1 ? "" : "s", rows == 1 ? "s" : "");
 		case CHECK_VALUES_FIT:
 			return xasprintf("column \"%s\" has %lld value%s that the restored type cannot hold",
-							  c->object, rows, rows == 1 ? "" : "s");
+							 c->object, rows, rows == 1 ? "" : "s");
 		case CHECK_NO_ORPHANS:
 			return xasprintf("foreign key \"%s\" would not hold: %lld row%s ha%s no parent row in \"%s\"",
-							  c->object, rows, rows == 1 ? "" : "s", rows == 1 ? "s" : "ve",
-							  c->ref_table ? c->ref_table : "?");
+							 c->object, rows, rows == 1 ? "" : "s", rows == 1 ? "s" : "ve",
+							 c->ref_table ? c->ref_table : "?");
 		case CHECK_CONSTRAINT_HOLDS:
 			return xasprintf("check constraint \"%s\" would not hold: %lld row%s violate%s it",
-							  c->object, rows, rows == 1 ? "" : "s", rows == 1 ? "s" : "");
+							 c->object, rows, rows == 1 ? "" : "s", rows == 1 ? "s" : "");
 	}
 	return xstrdup("?");
 }

@@ -224,6 +224,7 @@ tok_add(TokList *l, TokKind kind, char *text, int depth, size_t start, size_t en
 	l->items = xrealloc(l->items, (l->n + 1) * sizeof(Token));
 	l->items[l->n].kind = kind;
 	l->items[l->n].text = text;
+
 	l->items[l->n].depth = depth;
 	l->items[l->n].start = start;
 	l->items[l->n].end = end;
@@ -432,11 +433,14 @@ my_stmt_classify(const char *sql)
 
 	my_lex(sql, &tl);
 	if (tl.n == 0 || tl.items[0].kind != TK_WORD)
-		cls = STMT_DATA;		/* empty or a bare expression: nothing to commit */
+		cls = STMT_DATA;		/* empty or a bare expression: nothing to
+								 * commit */
 	else if (my_tok_is(&tl.items[0], "SET"))
 	{
-		/* SET GLOBAL / SET PASSWORD / SET ROLE / SET DEFAULT ROLE commit or
-		 * leave the session: opaque; session variables are data-class */
+		/*
+		 * SET GLOBAL / SET PASSWORD / SET ROLE / SET DEFAULT ROLE commit or
+		 * leave the session: opaque; session variables are data-class
+		 */
 		if (tl.n > 1 && (my_tok_is(&tl.items[1], "GLOBAL") || my_tok_is(&tl.items[1], "PASSWORD") ||
 						 my_tok_is(&tl.items[1], "DEFAULT")))
 			cls = STMT_OPAQUE;
@@ -490,7 +494,8 @@ typedef struct Cursor
 	TokList    *tl;
 	int			i;
 	const char *db;
-	bool		foreign;		/* a name qualified with another database was seen */
+	bool		foreign;		/* a name qualified with another database was
+								 * seen */
 } Cursor;
 
 static Token *

@@ -639,9 +639,9 @@ file_args_from_call(FunctionCallInfo fcinfo, FileArgs *a, int search_path_arg, i
 
 		foreach(lc, a->statements)
 			if (lfirst(lc) == NULL)
-				ereport(ERROR,
-						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						 errmsg("statements must not contain null elements")));
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("statements must not contain null elements")));
 	}
 	a->checks_arr = PG_ARGISNULL(5) ? NULL : PG_GETARG_ARRAYTYPE_P(5);
 	a->down_arr = PG_ARGISNULL(6) ? NULL : PG_GETARG_ARRAYTYPE_P(6);
@@ -930,7 +930,10 @@ migrate_apply_statement(PG_FUNCTION_ARGS)
 	}
 	else if (strcmp(o.sqlstate, "25001") == 0)
 	{
-		/* cannot run inside a function or transaction block: the client runs it */
+		/*
+		 * cannot run inside a function or transaction block: the client runs
+		 * it
+		 */
 		o.elapsed_ns = elapsed_since(start);
 		status = "toplevel";
 	}

@@ -92,7 +92,8 @@ typedef struct RunningUnit
 	SubTransactionId subid;		/* level that owns it */
 	int			seq;			/* next touch number */
 	int			stmt;			/* statement index for the touches, -1 none */
-	bool		implicit;		/* opened by a trigger (drift, top-level statement) */
+	bool		implicit;		/* opened by a trigger (drift, top-level
+								 * statement) */
 	bool		flushed;		/* its journal was written before it ended */
 } RunningUnit;
 
@@ -244,8 +245,10 @@ migrate_unit_begin(const char *kind, const char *version, int step, const char *
 				 errmsg("a unit of history is already running in this session"),
 				 errdetail("Unit %lld (%s) has not ended.", (long long) unit.id, unit.kind)));
 
-	/* id, kind, version, step, started_at, role_name, session_role,
-	 * application_name, backend_pid, statement */
+	/*
+	 * id, kind, version, step, started_at, role_name, session_role,
+	 * application_name, backend_pid, statement
+	 */
 	memset(nulls, 0, sizeof(nulls));
 	values[1] = CStringGetTextDatum(kind);
 	if (version)
@@ -256,7 +259,7 @@ migrate_unit_begin(const char *kind, const char *version, int step, const char *
 		values[3] = Int32GetDatum(step);
 	else
 		nulls[3] = true;
-	values[4] = TimestampTzGetDatum(GetCurrentTimestamp());	/* clock_timestamp() */
+	values[4] = TimestampTzGetDatum(GetCurrentTimestamp()); /* clock_timestamp() */
 	values[5] = CStringGetTextDatum(role_name(GetOuterUserId()));
 	values[6] = CStringGetTextDatum(role_name(GetSessionUserId()));
 	if (application_name && application_name[0])
@@ -852,6 +855,7 @@ record_collected(CollectedCommand *cmd, const char *command)
 				 * partition itself, so that it is imaged as a table of its
 				 * own.
 				 */
+
 				/*
 				 * ENABLE / DISABLE TRIGGER report no address: record the
 				 * trigger (by name) so that its state is imaged.
@@ -937,6 +941,7 @@ record_ddl_end(const char *command)
 {
 	FmgrInfo	flinfo;
 	ReturnSetInfo rsinfo;
+
 	LOCAL_FCINFO(fcinfo, 0);
 	TupleTableSlot *slot;
 
@@ -1006,7 +1011,10 @@ record_sql_drop(const char *command)
 	SPITupleTable *tuptable;
 	uint64		n;
 
-	/* what was created earlier in the unit must be in the registry to be dropped */
+	/*
+	 * what was created earlier in the unit must be in the registry to be
+	 * dropped
+	 */
 	journal_flush();
 	mq_exec(&q, NULL, NULL, true, 0);
 	tuptable = SPI_tuptable;
@@ -1202,7 +1210,11 @@ capture_entry(FunctionCallInfo fcinfo, CaptureEvent event)
 		PG_RETURN_NULL();
 
 	trigdata = (EventTriggerData *) fcinfo->context;
-	/* what a trigger opened for an earlier statement that never ended is stale */
+
+	/*
+	 * what a trigger opened for an earlier statement that never ended is
+	 * stale
+	 */
 	if (statement_start != GetCurrentStatementStartTimestamp())
 	{
 		if (unit.id != 0 && unit.implicit)
@@ -1269,8 +1281,8 @@ bool
 migrate_toplevel_done(const char *version, int index, int64 *unit_out)
 {
 	bool		done = toplevel.expected && toplevel.recorded && !toplevel.uncommitted &&
-		toplevel.version != NULL && strcmp(toplevel.version, version) == 0 &&
-		toplevel.index == index;
+	toplevel.version != NULL && strcmp(toplevel.version, version) == 0 &&
+	toplevel.index == index;
 
 	if (unit_out)
 		*unit_out = done ? toplevel.unit : 0;
@@ -1482,8 +1494,8 @@ store_items(int64 unit_id, ImageItem *items, int n, bool with_journal)
 		journal_write(&reg, journal_pos);
 
 	/*
-	 * Which images changed: an object registered by this batch has none
-	 * yet; any other is compared with its latest recorded hash.
+	 * Which images changed: an object registered by this batch has none yet;
+	 * any other is compared with its latest recorded hash.
 	 */
 	book_snapshot_push();
 	rel.rel = table_open(book_relid("images"), AccessShareLock);
@@ -1499,7 +1511,7 @@ store_items(int64 unit_id, ImageItem *items, int n, bool with_journal)
 			continue;
 		prev = latest_hash(rel.rel, reg.items[pos[i]].id, &found);
 		if (found && prev != NULL && strcmp(prev, items[i].hash) == 0)
-			changed[i] = false;		/* unchanged */
+			changed[i] = false; /* unchanged */
 	}
 	table_close(rel.rel, NoLock);
 	book_snapshot_pop();
@@ -1547,8 +1559,8 @@ store_items(int64 unit_id, ImageItem *items, int n, bool with_journal)
 	 * key (object, unit, ref) cannot repeat.  Only this transaction writes
 	 * rows of this unit; one image's references are distinct objects
 	 * (migrate_image_dependencies removes duplicate addresses, and distinct
-	 * live addresses have distinct registry rows); and a second image of
-	 * the same object in the same unit fails on images_pkey above first.
+	 * live addresses have distinct registry rows); and a second image of the
+	 * same object in the same unit fails on images_pkey above first.
 	 */
 	book_open(&rel, "depends");
 	for (int i = 0; i < n; i++)
@@ -1987,7 +1999,11 @@ migrate_unit_end(void)
 		closure_of_unit(id, &c);
 	}
 	store_closure(id, &c);
-	/* nothing to image (the touched objects are gone): the touches still count */
+
+	/*
+	 * nothing to image (the touched objects are gone): the touches still
+	 * count
+	 */
 	if (journal != NIL)
 	{
 		migrate_become_owner(&sw);

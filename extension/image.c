@@ -624,7 +624,10 @@ migrate_image_enter(void)
 	{
 		const char *now = GetConfigOption(image_settings[i][0], false, false);
 
-		/* setting TimeZone or search_path is not free: skip what is already so */
+		/*
+		 * setting TimeZone or search_path is not free: skip what is already
+		 * so
+		 */
 		if (now != NULL && strcmp(now, image_settings[i][1]) == 0)
 			continue;
 		(void) set_config_option(image_settings[i][0], image_settings[i][1],
@@ -2028,7 +2031,11 @@ migrate_image_dependents(const ObjectAddress *addr)
 			}
 			break;
 		case NamespaceRelationId:
-			/* everything in a schema depends on it; callers expand schemas themselves */
+
+			/*
+			 * everything in a schema depends on it; callers expand schemas
+			 * themselves
+			 */
 			return NIL;
 		default:
 			rows = scan_depend(addr->classId, addr->objectId, -1, false, rows);

@@ -963,7 +963,11 @@ dependent_object(Planner *p, const ObjectAddress *canon)
 	if (y == NULL)
 	{
 		y = plan_add_object(p->seg, id, true);
-		/* with its children (a view's triggers, a materialized view's indexes) */
+
+		/*
+		 * with its children (a view's triggers, a materialized view's
+		 * indexes)
+		 */
 		{
 			ListCell   *lc;
 
@@ -1622,7 +1626,11 @@ target_edges(Planner *p)
 
 			if (d == NULL || d == o || d->ready == NULL)
 				continue;
-			/* a sequence's owner column comes later (OWNED BY is a decoration) */
+
+			/*
+			 * a sequence's owner column comes later (OWNED BY is a
+			 * decoration)
+			 */
 			if (is_kind(o, "sequence") && (is_kind(d, "table column") || is_kind(d, "table")))
 				continue;
 			plan_after(o->create_first, d->ready);

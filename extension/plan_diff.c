@@ -192,7 +192,7 @@ privileges(Planner *p, RObj *o, List *live_items)
 
 		forboth(a, target_items, b, live_items)
 			if (strcmp(lfirst(a), lfirst(b)) != 0)
-				same = false;
+			same = false;
 		if (same)
 			return;
 	}
@@ -568,7 +568,7 @@ split_top(const char *list)
 
 	for (e = list;; e++)
 	{
-		if (*e == '\'' )
+		if (*e == '\'')
 		{
 			for (e++; *e && *e != '\''; e++)
 				;
@@ -601,9 +601,9 @@ mentions_unknown(List *keys, List *unknown)
 
 	foreach(lc, keys)
 		foreach(lc2, unknown)
-			if (strcmp(lfirst(lc), quote_identifier(lfirst(lc2))) == 0 ||
-				strcmp(lfirst(lc), lfirst(lc2)) == 0)
-				return true;
+		if (strcmp(lfirst(lc), quote_identifier(lfirst(lc2))) == 0 ||
+			strcmp(lfirst(lc), lfirst(lc2)) == 0)
+		return true;
 	return false;
 }
 
@@ -1363,7 +1363,7 @@ enum_label_check(Planner *p, RObj *col, RObj *table, const char *ltype, const ch
 		return NULL;
 	foreach(lc, img_strings(e->live_img, "labels"))
 		if (!revert_str_member(img_strings(e->target, "labels"), lfirst(lc)))
-			gone = lappend(gone, lfirst(lc));
+		gone = lappend(gone, lfirst(lc));
 	c = check_new(CHECK_LABEL_UNUSED, col->version, col->identity, table ? table->identity : NULL);
 	if (gone == NIL)
 	{
@@ -1405,7 +1405,10 @@ diff_column(Planner *p, RObj *o)
 
 	if (diff_is_derived(o, t) && diff_is_derived(o, l))
 	{
-		/* an inherited column: its own default, NOT NULL, comment and storage only */
+		/*
+		 * an inherited column: its own default, NOT NULL, comment and storage
+		 * only
+		 */
 		if (img_bool(t, "not_null") != img_bool(l, "not_null"))
 			plan_step(p, P_COLUMN + C_NOT_NULL, o,
 					  psprintf("ALTER TABLE %s ALTER COLUMN %s %s NOT NULL", qt, qn,
@@ -1429,8 +1432,8 @@ diff_column(Planner *p, RObj *o)
 			Step	   *drop;
 
 			/*
-			 * A plain column becomes generated again: its values are
-			 * replaced by the expression's, so they must equal them.
+			 * A plain column becomes generated again: its values are replaced
+			 * by the expression's, so they must equal them.
 			 */
 			plan_rebuild(p, o);
 			drop = o->first;
@@ -1800,13 +1803,13 @@ enum_alterable(List *tl, List *ll, bool *renames)
 
 		forboth(a, tl, b, ll)
 			if (strcmp(lfirst(a), lfirst(b)) != 0)
-				differ++;
+			differ++;
 		if (differ > 0)
 		{
 			/* renamed labels: none of the new names is in the target */
 			forboth(a, tl, b, ll)
 				if (strcmp(lfirst(a), lfirst(b)) != 0 && revert_str_member(tl, lfirst(b)))
-					return false;
+				return false;
 			*renames = true;
 			return true;
 		}
@@ -1868,9 +1871,9 @@ diff_enum(Planner *p, RObj *o)
 
 		forboth(a, tl, b, ll)
 			if (strcmp(lfirst(a), lfirst(b)) != 0)
-				plan_step(p, P_TYPE, o, psprintf("ALTER TYPE %s RENAME VALUE %s TO %s", q,
-												 quote_literal_cstr(lfirst(b)),
-												 quote_literal_cstr(lfirst(a))));
+			plan_step(p, P_TYPE, o, psprintf("ALTER TYPE %s RENAME VALUE %s TO %s", q,
+											 quote_literal_cstr(lfirst(b)),
+											 quote_literal_cstr(lfirst(a))));
 	}
 	else
 	{
@@ -1929,7 +1932,7 @@ diff_composite(Planner *p, RObj *o)
 
 		foreach(lc2, ta)
 			if (img_same(a, lfirst(lc2), "name"))
-				found = true;
+			found = true;
 		if (!found)
 			plan_step(p, P_TYPE, o, psprintf("ALTER TYPE %s DROP ATTRIBUTE %s", q,
 											 quote_identifier(img_text(a, "name"))));
@@ -1972,7 +1975,7 @@ diff_composite(Planner *p, RObj *o)
 
 		foreach(lc2, la)
 			if (img_same(a, lfirst(lc2), "name"))
-				have = lfirst(lc2);
+			have = lfirst(lc2);
 		if (!img_same(a, have, "comment"))
 			decoration(p, o, psprintf("COMMENT ON COLUMN %s.%s IS %s", q,
 									  quote_identifier(img_text(a, "name")),

@@ -431,7 +431,7 @@ img_differences(Jsonb *expected, Jsonb *found)
 
 				foreach(lc, keys)
 					if (strcmp(lfirst(lc), k) == 0)
-						seen = true;
+					seen = true;
 				if (!seen)
 					keys = lappend(keys, k);
 			}

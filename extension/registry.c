@@ -247,10 +247,10 @@ regbatch_resolve(RegBatch *b, int64 unit)
 	lookup_entries(b, objects.rel, unit, &nren, ren);
 
 	/*
-	 * Insert the missing ones, parents before their sub-objects so that
-	 * every row is written once, with its parent (a parent is always a
-	 * top-level object, so two passes do).  Ids come from the table's
-	 * identity in the order the rows are written.
+	 * Insert the missing ones, parents before their sub-objects so that every
+	 * row is written once, with its parent (a parent is always a top-level
+	 * object, so two passes do).  Ids come from the table's identity in the
+	 * order the rows are written.
 	 */
 	for (int pass = 0; pass < 3; pass++)
 	{

@@ -116,7 +116,7 @@ revert_str_member(List *strings, const char *s)
 
 	foreach(lc, strings)
 		if (lfirst(lc) != NULL && s != NULL && strcmp(lfirst(lc), s) == 0)
-			return true;
+		return true;
 	return false;
 }
 
@@ -456,7 +456,7 @@ make_segments(List *reverted, const char *below)
 	{
 		Reverted   *r = lfirst(lc);
 		bool		handwritten = r->down != NIL && r->error == NULL && r->applied >= r->total &&
-			r->units != NIL;
+		r->units != NIL;
 
 		if (cur == NULL || handwritten || cur->handwritten)
 		{
@@ -467,7 +467,11 @@ make_segments(List *reverted, const char *below)
 			segs = lappend(segs, cur);
 		}
 		cur->versions = lappend(cur->versions, r->version);
-		/* a down section written for a complete version does not fit a partial one */
+
+		/*
+		 * a down section written for a complete version does not fit a
+		 * partial one
+		 */
 		if (r->down != NIL && !handwritten)
 			cur->unused_down = lappend(cur->unused_down, r->version);
 		if (r->units != NIL)
@@ -709,7 +713,7 @@ record_reverted(Revert *rv, List *segs, List *reverted, const char *hash)
 
 			foreach(lr, reverted)
 				if (strcmp(((Reverted *) lfirst(lr))->version, version) == 0)
-					r = lfirst(lr);
+				r = lfirst(lr);
 			v[0] = CStringGetTextDatum(version);
 			mq_exec(&del, v, NULL, false, 0);
 			v[0] = Int64GetDatum(seg->unit);
@@ -816,6 +820,7 @@ run_segment(Revert *rv, Segment *seg, bool last, const char *search_path)
 						   psprintf("the hand-written down section of version %s is not used: the version was not applied completely, so the revert is computed from what it did",
 									(char *) lfirst(lc)), NULL, -1);
 	}
+
 	/*
 	 * A segment that runs is a unit of history; one that is only planned
 	 * (rolled back anyway) records nothing, which also spares its event
@@ -843,8 +848,8 @@ run_segment(Revert *rv, Segment *seg, bool last, const char *search_path)
 
 			/*
 			 * Kinds the revert does not handle matter when such an object
-			 * exists now or existed at the boundary; parts of other
-			 * objects recorded only when they were dropped do not.
+			 * exists now or existed at the boundary; parts of other objects
+			 * recorded only when they were dropped do not.
 			 */
 			if (o->planned && !seg->handwritten && !migrate_image_kind_supported(o->kind) &&
 				(OidIsValid(o->live.classId) ||
@@ -966,7 +971,7 @@ choose(Request *req, List *revs, char **below)
 
 		foreach(lc, revs)
 			if (strcmp(((Reverted *) lfirst(lc))->version, to) == 0)
-				found = true;
+			found = true;
 		if (!found)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_OBJECT),
@@ -1053,7 +1058,11 @@ revert_call(FunctionCallInfo fcinfo, Request *req)
 
 	InitMaterializedSRF(fcinfo, 0);
 	migrate_lock_for_transaction();
-	/* from here on every name is qualified: nothing resolves through the caller's path */
+
+	/*
+	 * from here on every name is qualified: nothing resolves through the
+	 * caller's path
+	 */
 	nest = exec_enter_settings();
 	rv->mode = req->mode;
 	rv->allow_loss = req->allow_loss;
@@ -1175,7 +1184,7 @@ text_array_arg(FunctionCallInfo fcinfo, int n)
 		return NIL;
 	foreach(lc, migrate_text_list(PG_GETARG_ARRAYTYPE_P(n)))
 		if (lfirst(lc) != NULL)
-			out = lappend(out, lfirst(lc));
+		out = lappend(out, lfirst(lc));
 	return out;
 }
 

@@ -85,7 +85,8 @@ typedef enum CheckKind
 	CHECK_COLUMN_EMPTY,			/* drop column */
 	CHECK_LOSSLESS,				/* narrowing a column type */
 	CHECK_NO_NULLS,				/* SET NOT NULL */
-	CHECK_EMPTY_FOR_NOT_NULL,	/* a NOT NULL column without default comes back */
+	CHECK_EMPTY_FOR_NOT_NULL,	/* a NOT NULL column without default comes
+								 * back */
 	CHECK_UNIQUE,				/* PK, UNIQUE, unique index */
 	CHECK_CONDITION,			/* CHECK constraint */
 	CHECK_FOREIGN_KEY,			/* foreign key */
@@ -127,7 +128,8 @@ typedef struct RObj
 	ObjectAddress live;			/* live address (classId invalid: absent) */
 	Jsonb	   *live_img;		/* live image, refreshed per phase */
 	char	   *version;		/* reverted version that last touched it */
-	bool		planned;		/* touched by the segment: the plan may change it */
+	bool		planned;		/* touched by the segment: the plan may change
+								 * it */
 	bool		auxiliary;		/* loaded only as the parent of another object */
 	bool		rebuilt;		/* dropped and created again by the plan */
 	bool		dropping;		/* dropped by the plan */
@@ -155,7 +157,8 @@ typedef struct Step
 	char	   *note;			/* note shown with it, or NULL */
 	List	   *after;			/* Step * that must run first */
 	bool		function_body;	/* creates a routine */
-	bool		decoration;		/* comment, owner, ...: dependents need not wait */
+	bool		decoration;		/* comment, owner, ...: dependents need not
+								 * wait */
 	bool		is_drop;		/* removes its object */
 	struct RevertRow *row;		/* its output row */
 	/* toposort state */
@@ -174,7 +177,8 @@ typedef struct Segment
 	bool		has_units;		/* some version changed the schema */
 	bool		handwritten;
 	List	   *down;			/* hand-written statements */
-	List	   *unused_down;	/* versions whose down section is not used (partial) */
+	List	   *unused_down;	/* versions whose down section is not used
+								 * (partial) */
 	HTAB	   *objs;			/* int64 id -> RObjEntry */
 	List	   *order;			/* RObj *, by id */
 	int64		unit;			/* revert unit (execute mode), 0 none */
@@ -189,8 +193,8 @@ typedef struct Planner
 	List	   *steps;			/* Step * */
 	int			seq;
 	int			phase;
-	bool		split_fkeys;	/* phase 1: foreign keys between dropped tables
-								 * dropped on their own (breaks cycles) */
+	bool		split_fkeys;	/* phase 1: foreign keys between dropped
+								 * tables dropped on their own (breaks cycles) */
 	HTAB	   *byaddr;			/* live address -> RObj */
 	char	   *current_user;
 	int64		refreshed_at;	/* rv->executed when live images were read */
@@ -208,7 +212,8 @@ typedef struct Revert
 	int			nrows;
 	int			segment;		/* the segment being planned */
 	int			tempno;			/* counter for temporary names */
-	bool		stopped;		/* dry run: a check failed, the rest is not run */
+	bool		stopped;		/* dry run: a check failed, the rest is not
+								 * run */
 	int			failed_checks;	/* dry run: checks that would block */
 	int64		executed;		/* statements run so far */
 	int			nsegments;

@@ -214,8 +214,8 @@ mq_exec(MigrateQuery *q, Datum *values, const char *nulls, bool read_only, long 
 	{
 		/*
 		 * Generic plans: the bookkeeping queries are index probes whatever
-		 * the parameters are, and planning them anew at every call would
-		 * cost more than running them.
+		 * the parameters are, and planning them anew at every call would cost
+		 * more than running them.
 		 */
 		SPIPlanPtr	plan = SPI_prepare_cursor(q->sql, q->nargs, q->argtypes,
 											  CURSOR_OPT_GENERIC_PLAN);
@@ -227,6 +227,7 @@ mq_exec(MigrateQuery *q, Datum *values, const char *nulls, bool read_only, long 
 			elog(ERROR, "could not keep bookkeeping query plan");
 		q->plan = plan;
 	}
+
 	/*
 	 * Always non-read-only: bookkeeping reads must see rows written earlier
 	 * in the same command (a read-only execution keeps the caller's
@@ -339,8 +340,8 @@ book_open(BookRel *b, const char *table)
 	{
 		/*
 		 * The install script names the identity sequences <table>_id_seq
-		 * (pg_extension_config_dump lists them so); finding one by name
-		 * is a syscache probe, where getIdentitySequence() scans pg_depend.
+		 * (pg_extension_config_dump lists them so); finding one by name is a
+		 * syscache probe, where getIdentitySequence() scans pg_depend.
 		 */
 		char	   *seqname = psprintf("%s_%s_seq", table,
 									   NameStr(TupleDescAttr(desc, 0)->attname));
@@ -403,7 +404,10 @@ book_insert_unless_conflict(BookRel *b, Datum *values, bool *nulls)
 	Relation	rel = b->rel;
 	TupleTableSlot *slot = b->slot;
 
-	/* BEFORE triggers would complicate the speculative insertion: none expected */
+	/*
+	 * BEFORE triggers would complicate the speculative insertion: none
+	 * expected
+	 */
 	if (rel->rd_rel->relhastriggers)
 		elog(ERROR, "conflict-checked insert into \"%s\" is not supported",
 			 RelationGetRelationName(rel));
@@ -571,13 +575,13 @@ migrate_become_owner(OwnerSwitch *s)
 							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 
 	/*
-	 * The bookkeeping queries are index probes.  Their plans are kept for
-	 * the backend's life, and the tables grow quickly between analyzes, so
-	 * keep the planner from choosing a sequential scan, or a hash or merge
-	 * join over whole tables, on statistics that say a table is tiny.
-	 * (Queries that look for live registry rows by anything but their OID
-	 * triple write COALESCE(dropped_unit, 0) = 0, so that the partial
-	 * index on live rows is not mistaken for a cheap way to read them all.)
+	 * The bookkeeping queries are index probes.  Their plans are kept for the
+	 * backend's life, and the tables grow quickly between analyzes, so keep
+	 * the planner from choosing a sequential scan, or a hash or merge join
+	 * over whole tables, on statistics that say a table is tiny. (Queries
+	 * that look for live registry rows by anything but their OID triple write
+	 * COALESCE(dropped_unit, 0) = 0, so that the partial index on live rows
+	 * is not mistaken for a cheap way to read them all.)
 	 */
 	(void) set_config_option("enable_seqscan", "off", PGC_USERSET,
 							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
@@ -587,9 +591,9 @@ migrate_become_owner(OwnerSwitch *s)
 							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 
 	/*
-	 * The disabled plan types make a plan that still needs one (a scan of
-	 * the one-row lock_holder table) look enormously expensive, which
-	 * would have the server JIT-compile a query that reads a few rows.
+	 * The disabled plan types make a plan that still needs one (a scan of the
+	 * one-row lock_holder table) look enormously expensive, which would have
+	 * the server JIT-compile a query that reads a few rows.
 	 */
 	(void) set_config_option("jit", "off", PGC_USERSET,
 							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);

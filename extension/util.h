@@ -50,6 +50,7 @@ extern void jw_string(JsonWriter *w, const char *value);	/* NULL: null */
 extern void jw_bool(JsonWriter *w, bool value);
 extern void jw_int64(JsonWriter *w, int64 value);
 extern void jw_null(JsonWriter *w);
+
 /* key + value shorthands */
 extern void jw_kv_string(JsonWriter *w, const char *key, const char *value);
 extern void jw_kv_bool(JsonWriter *w, const char *key, bool value);
@@ -78,7 +79,8 @@ extern int	mq_exec(MigrateQuery *q, Datum *values, const char *nulls,
 
 /* value of column col (1-based) of row 0 of the last result, or isnull */
 extern Datum mq_value(int row, int col, bool *isnull);
-extern char *mq_text(int row, int col);		/* palloc'd in the caller's context, or NULL */
+extern char *mq_text(int row, int col); /* palloc'd in the caller's context,
+										 * or NULL */
 extern int64 mq_int64(int row, int col, int64 if_null);
 
 /* ------------------------------------------------------------------------
@@ -105,16 +107,20 @@ typedef struct BookRel
 	struct EState *estate;
 	struct ResultRelInfo *rri;
 	struct TupleTableSlot *slot;
-	Oid			idseq;			/* sequence of the identity column, or InvalidOid */
+	Oid			idseq;			/* sequence of the identity column, or
+								 * InvalidOid */
 } BookRel;
 
 /* open migrate.<table> for writing (RowExclusiveLock, kept to the end of the transaction) */
 extern void book_open(BookRel *b, const char *table);
 extern void book_close(BookRel *b);
+
 /* next value of the table's identity column (its first column) */
 extern int64 book_nextval(BookRel *b);
+
 /* insert a row; values/nulls in the table's column order */
 extern void book_insert(BookRel *b, Datum *values, bool *nulls);
+
 /* insert a row unless it conflicts with a unique index (ON CONFLICT DO NOTHING); true if inserted */
 extern bool book_insert_unless_conflict(BookRel *b, Datum *values, bool *nulls);
 
@@ -138,10 +144,12 @@ typedef struct BookScan
 
 extern void book_scan_begin(BookScan *s, Relation heap, const char *index, int nkeys,
 							const Oid *argtypes, const Datum *keys, bool backward);
+
 /* next visible row, or false; read its columns with book_scan_get */
 extern bool book_scan_next(BookScan *s);
 extern Datum book_scan_get(BookScan *s, int attnum, bool *isnull);
 extern void book_scan_end(BookScan *s);
+
 /* the OID of migrate.<name> (a table or an index) */
 extern Oid	book_relid(const char *name);
 
@@ -172,8 +180,10 @@ extern void migrate_restore_user(OwnerSwitch *s);
  */
 /* hex sha256 of data (64 characters) */
 extern char *migrate_sha256_hex(const char *data, size_t len);
+
 /* "h1:" + base64(sha256(data)) */
 extern char *migrate_h1(const char *data, size_t len);
+
 /* running hash of statements[0..upto] (inclusive), as the client computes it */
 extern char *migrate_running_hash(List *statements, int upto);
 
@@ -183,11 +193,14 @@ extern char *migrate_running_hash(List *statements, int upto);
  */
 /* natural order: digit runs compare as numbers, the rest byte by byte */
 extern int	migrate_version_cmp(const char *a, const char *b);
+
 /* text[] <-> List of char * (NULL elements kept as NULL) */
 extern ArrayType *migrate_text_array(List *strings);
 extern List *migrate_text_list(ArrayType *array);
+
 /* a one-dimensional array of n elements of elemtype (nulls may be NULL) */
 extern ArrayType *migrate_array(Datum *elems, bool *nulls, int n, Oid elemtype);
+
 /* qualified, quoted name of a relation or type */
 extern char *migrate_qualified_relname(Oid relid);
 extern char *migrate_qualified_typname(Oid typid);

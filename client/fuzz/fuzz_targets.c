@@ -122,7 +122,7 @@ fuzz_check_split(const char *s, size_t len, Dialect d, const char *delim)
 				rc;
 	size_t		cursor = 0;
 	bool		idempotent = d != DIALECT_MYSQL ||
-		!fuzz_contains_ci(s, len, "delimiter");
+	!fuzz_contains_ci(s, len, "delimiter");
 
 	rc = split_sql(s, len, d, delim, 1, &out, &err);
 	if (rc != 0)
@@ -161,12 +161,12 @@ fuzz_check_split(const char *s, size_t len, Dialect d, const char *delim)
 		/*
 		 * A byte order mark is skipped only at the start of a file, so a
 		 * statement that starts with one (after a delimiter) would lose it
-		 * when split alone.  In MySQL, "--" ends a statement text only when
-		 * a delimiter followed it directly ("--//"), where it is not a
-		 * comment; at the end of a text it is one, as the server reads it.
+		 * when split alone.  In MySQL, "--" ends a statement text only when a
+		 * delimiter followed it directly ("--//"), where it is not a comment;
+		 * at the end of a text it is one, as the server reads it.
 		 */
 		if (idempotent && !(tlen >= 3 && memcmp(st->text, "\xEF\xBB\xBF", 3) == 0) &&
-			!(d == DIALECT_MYSQL && tlen >= 2 && memcmp(st->text + tlen - 2, "--", 2) == 0))
+			!(d == DIALECT_MYSQL && tlen >= 2 && memcmp(st->text +tlen - 2, "--", 2) == 0))
 		{
 			StmtList	again;
 			SplitError	err2;
@@ -396,7 +396,8 @@ fuzz_write(const char *dir, const char *name, const char *data, size_t len)
 	}
 	f = fopen(p, "wbx");
 	if (f == NULL)
-		rc = -1;				/* a duplicate name, or a file where a directory is */
+		rc = -1;				/* a duplicate name, or a file where a
+								 * directory is */
 	else
 	{
 		if (len && fwrite(data, 1, len, f) != len)
@@ -522,7 +523,7 @@ fuzz_dir_one(const uint8_t *data, size_t size)
 	/* the txtar and directive variants put a header before the input */
 	{
 		const char *head = (sel & 7) == 5 ? "-- migrate:txtar\n" :
-			(sel & 7) == 6 ? "-- migrate:txmode none\n-- migrate:delimiter ;\n" : "";
+		(sel & 7) == 6 ? "-- migrate:txmode none\n-- migrate:delimiter ;\n" : "";
 		size_t		hlen = strlen(head);
 
 		len = hlen + size - 1;
@@ -643,6 +644,7 @@ fuzz_check_sum_tamper(const char *s, size_t len, uint8_t sel)
 	}
 	sum_compute(e, n, &computed);
 	text = sum_format(&computed);
+
 	if (sum_parse(text, strlen(text), &recorded, &err) != 0)
 		fuzz_fail("computed sum file does not parse: %s", err);
 	fuzz_check_sum_roundtrip(&computed);
@@ -656,9 +658,9 @@ fuzz_check_sum_tamper(const char *s, size_t len, uint8_t sel)
 	victim = (int) (sel >> 4) % n;
 	switch (action)
 	{
-		case 0:				/* flip a byte */
-		case 1:				/* insert a byte */
-		case 2:				/* delete a byte */
+		case 0:					/* flip a byte */
+		case 1:					/* insert a byte */
+		case 2:					/* delete a byte */
 			{
 				DirEntry   *v = &e[victim];
 				size_t		at = v->len ? (size_t) sel % v->len : 0;
@@ -686,7 +688,7 @@ fuzz_check_sum_tamper(const char *s, size_t len, uint8_t sel)
 				name = xstrdup(v->name);
 				break;
 			}
-		case 3:				/* rename */
+		case 3:					/* rename */
 		case 4:
 			name = xstrdup(e[victim].name);
 			free(e[victim].name);
@@ -695,7 +697,7 @@ fuzz_check_sum_tamper(const char *s, size_t len, uint8_t sel)
 				if (k != victim && strcmp(e[k].name, e[victim].name) == 0)
 					goto done;
 			break;
-		case 5:				/* remove */
+		case 5:					/* remove */
 			name = xstrdup(e[victim].name);
 			free(e[victim].name);
 			free(e[victim].version);

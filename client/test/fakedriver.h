@@ -44,7 +44,7 @@ typedef struct FakeDb
 static FakeDb *fake;
 
 static void
-fake_call(const char *fmt,...) __attribute__((format(printf, 1, 2)));
+			fake_call(const char *fmt,...) __attribute__((format(printf, 1, 2)));
 
 static void
 fake_call(const char *fmt,...)

@@ -266,7 +266,8 @@ durations(void **state)
 	assert_int_equal(dur("1.5s"), 1500);
 	assert_int_equal(dur("0"), 0);
 	assert_int_equal(dur("0s"), 0);
-	assert_int_equal(dur("250us"), 1);	/* rounded up: never "no wait" by accident */
+	assert_int_equal(dur("250us"), 1);	/* rounded up: never "no wait" by
+										 * accident */
 	assert_int_equal(dur("250µs"), 1);
 	assert_int_equal(dur("3000000ns"), 3);
 	assert_int_equal(dur(""), -1);
@@ -306,7 +307,7 @@ durations(void **state)
 /* ---- command line ------------------------------------------------------ */
 
 static int
-parse_argv(CliArgs *a, char **log, ...)
+parse_argv(CliArgs *a, char **log,...)
 {
 	char	   *argv[32];
 	int			argc = 0;
@@ -447,7 +448,7 @@ cli_help_version(void **state)
 }
 
 static void
-expect_error(const char *msg, ...)
+expect_error(const char *msg,...)
 {
 	char	   *argv[32];
 	int			argc = 0;

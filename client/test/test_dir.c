@@ -357,18 +357,18 @@ dbmate_errors(void **state)
 /* ---- txtar ------------------------------------------------------------- */
 
 static const char txtar[] =
-	"-- migrate:txtar\n"				/* 1 */
-	"A comment about this file.\n"		/* 2 */
-	"-- checks.sql --\n"				/* 3 */
-	"SELECT NOT EXISTS (SELECT 1 FROM t);\n"	/* 4 */
-	"-- checks/more.sql --\n"			/* 5 */
-	"SELECT true;\n"					/* 6 */
-	"-- migration.sql --\n"				/* 7 */
-	"-- migrate:txmode none\n"			/* 8 */
-	"DROP TABLE t;\n"					/* 9 */
-	"CREATE INDEX CONCURRENTLY i ON u (x);\n"	/* 10 */
-	"-- down.sql --\n"					/* 11 */
-	"CREATE TABLE t (x int);\n";		/* 12 */
+"-- migrate:txtar\n"			/* 1 */
+"A comment about this file.\n"	/* 2 */
+"-- checks.sql --\n"			/* 3 */
+"SELECT NOT EXISTS (SELECT 1 FROM t);\n"	/* 4 */
+"-- checks/more.sql --\n"		/* 5 */
+"SELECT true;\n"				/* 6 */
+"-- migration.sql --\n"			/* 7 */
+"-- migrate:txmode none\n"		/* 8 */
+"DROP TABLE t;\n"				/* 9 */
+"CREATE INDEX CONCURRENTLY i ON u (x);\n"	/* 10 */
+"-- down.sql --\n"				/* 11 */
+"CREATE TABLE t (x int);\n";	/* 12 */
 
 static void
 txtar_file(void **state)
@@ -448,8 +448,11 @@ directives(void **state)
 	assert_int_equal(parse("-- A comment first.\n--migrate:txmode file\nSELECT 1;", FORMAT_NATIVE, &f), 0);
 	assert_int_equal(f.txmode, TXMODE_FILE);
 	migration_file_free(&f);
-	/* after the first statement a directive is an ordinary comment, and
-	 * the user is told */
+
+	/*
+	 * after the first statement a directive is an ordinary comment, and the
+	 * user is told
+	 */
 	{
 		char	   *log;
 

@@ -23,7 +23,7 @@ static char *repo;
 static char *mdir;
 
 static void
-sh(const char *fmt,...) __attribute__((format(printf, 1, 2)));
+			sh(const char *fmt,...) __attribute__((format(printf, 1, 2)));
 
 static void
 sh(const char *fmt,...)

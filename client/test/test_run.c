@@ -442,7 +442,10 @@ down_requests(void **state)
 
 	opts.amount = 2;
 	opts.dry_run = true;
-	opts.allow_loss = (char *[]) {"public.t"};
+	opts.allow_loss = (char *[])
+	{
+		"public.t"
+	};
 	opts.nallow_loss = 1;
 	opts.accept_drift = true;
 	opts.plan_hash = "h1:abc";

@@ -37,17 +37,17 @@ static const char file_a[] = "CREATE TABLE a (x int);\n";
 static const char file_b[] = "DROP TABLE a;\n";
 
 static const char expected_sum[] =
-	"h1:MSwCPAEMK83hJnCF7idQaiGG0TiKYU0KXtWyGOTr030=\n"
-	"1_a.sql h1:ubPMOiJLBsIqJrGfVvkLP6ATWgqgq5t1vmhD/ycbRjo=\n"
-	"2_b.sql h1:r76F6nlPZj1qCeS6+z1LGcgEqxi80hxRmncqvPi+228=\n";
+"h1:MSwCPAEMK83hJnCF7idQaiGG0TiKYU0KXtWyGOTr030=\n"
+"1_a.sql h1:ubPMOiJLBsIqJrGfVvkLP6ATWgqgq5t1vmhD/ycbRjo=\n"
+"2_b.sql h1:r76F6nlPZj1qCeS6+z1LGcgEqxi80hxRmncqvPi+228=\n";
 
 /* published by the reference tool (see the file header) */
 static const char atlas_sum[] =
-	"h1:GMi7mvWSIHv0I/Wrc2NCGVt9Z5hWZbPa6wL986t7Z2o=\n"
-	"20220318104614_initial.sql h1:FifWjY2X0g2YVnb18Qm+QBPvoldDOOob7bS0LrFuCXc=\n"
-	"20220318104615_second.sql h1:wbPDlODOQeixCiopAhlT7W4xOO9TgJxzjYjxf4TA2f4=\n";
+"h1:GMi7mvWSIHv0I/Wrc2NCGVt9Z5hWZbPa6wL986t7Z2o=\n"
+"20220318104614_initial.sql h1:FifWjY2X0g2YVnb18Qm+QBPvoldDOOob7bS0LrFuCXc=\n"
+"20220318104615_second.sql h1:wbPDlODOQeixCiopAhlT7W4xOO9TgJxzjYjxf4TA2f4=\n";
 static const char atlas_initial[] =
-	"-- create \"tbl\" table\nCREATE TABLE tbl (`col` int NOT NULL);\n";
+"-- create \"tbl\" table\nCREATE TABLE tbl (`col` int NOT NULL);\n";
 
 static void
 hashes(void **state)
@@ -95,6 +95,7 @@ compute_known_vector(void **state)
 	e[1].len = strlen(file_a);
 	sum_compute(e, 2, &s);
 	text = sum_format(&s);
+
 	assert_string_equal(text, expected_sum);
 	free(text);
 	sum_free(&s);
@@ -149,7 +150,7 @@ parse_errors(void **state)
 	/* CR LF line ends and names with spaces are read */
 	{
 		const char *t = "h1:MSwCPAEMK83hJnCF7idQaiGG0TiKYU0KXtWyGOTr030=\r\n"
-			"1 a b.sql h1:ubPMOiJLBsIqJrGfVvkLP6ATWgqgq5t1vmhD/ycbRjo=\r\n";
+		"1 a b.sql h1:ubPMOiJLBsIqJrGfVvkLP6ATWgqgq5t1vmhD/ycbRjo=\r\n";
 
 		assert_int_equal(sum_parse(t, strlen(t), &s, &err), 0);
 		assert_int_equal(s.n, 1);
@@ -338,6 +339,7 @@ tamper_reorder(void **state)
 			snprintf(s.header, sizeof(s.header), "h1:%s", b64);
 		}
 		text = sum_format(&s);
+
 		tu_write(d, "migrate.sum", text);
 		free(text);
 		sum_free(&s);

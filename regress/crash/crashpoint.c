@@ -54,7 +54,7 @@ crashpoint_hit(const char *text)
 	int			len = 0;
 
 	crashpoint_count++;
-	if (text != NULL)
+	if (text !=NULL)
 		while (text[len] != '\0' && text[len] != '\n' && len < 200)
 			len++;
 	elog(LOG, "crashpoint %d: %.*s", crashpoint_count, len, text ? text : "");
