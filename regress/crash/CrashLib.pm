@@ -481,7 +481,7 @@ sub run_apply_scenarios
 		all  => [ [@$common], [ 'apply', '--tx-mode', 'all' ] ],
 		none => [ [@$common], [ 'apply', '--tx-mode', 'none' ] ],
 	);
-	my $want = $ENV{CRASH_POINTS} // 10;
+	my $want = $ENV{CRASH_POINTS} // 45;
 	# the states of the longest fixture cover those of the shorter one
 	my ($refs, $final_all) = references($node, 'tmpl', [ @$common, @$none_file ]);
 	my $final_common;
@@ -543,7 +543,7 @@ sub run_revert_scenario
 		'--allow-loss', 'public.posts' ];
 	my $n = count_points($node, 'applied', $dir, $args);
 	ok($n > 0, "revert: down --to-version $target executes $n statements (kill points)");
-	my $want = $ENV{CRASH_POINTS} // 10;
+	my $want = $ENV{CRASH_POINTS} // 45;
 	my $i = 0;
 	for my $p (choose_points($n, $want))
 	{

@@ -82,7 +82,7 @@ for my $how ('kill', 'immediate')
 my $n = CrashLib::count_points($node, 'cic_left', "$tmp/dir", ['apply']);
 ok($n > 0, "rerun: apply executes $n statements (kill points)");
 my $i = 0;
-for my $p (CrashLib::choose_points($n, $ENV{CRASH_POINTS} // 10))
+for my $p (CrashLib::choose_points($n, $ENV{CRASH_POINTS} // 45))
 {
 	my $how = ($i++ % 4 == 3) ? 'immediate' : 'kill';
 	CrashLib::try_point(name => 'rerun', node => $node, template => 'cic_left', dir => "$tmp/dir",
