@@ -386,15 +386,16 @@ lock_holder(int fd, char *buf, size_t size)
 }
 
 /*
- * Take the runner lock; DRV_LOCKED after timeout_ms.  With quiet == false
- * the timeout is reported here (prepare), otherwise by the core (lock).
+ * Take the runner lock; after timeout_ms, DRV_ERROR with the holder
+ * reported.
  */
 static int
-take_lock(SqConn *c, int timeout_ms, bool quiet)
+take_lock(SqConn *c, int timeout_ms)
 {
 	int64_t		deadline = sq_clock_ns() + (int64_t) (timeout_ms > 0 ? timeout_ms : 0) * 1000000;
 	int			sleep_ms = 5;
 	char		info[256];
+	char		dur[64];
 	char		host[128];
 	time_t		now;
 	struct tm	tm;
@@ -425,19 +426,20 @@ take_lock(SqConn *c, int timeout_ms, bool quiet)
 		if (sq_clock_ns() >= deadline)
 		{
 			lock_holder(c->lock_fd, info, sizeof(info));
-			if (quiet)
-				log_warning("SQLite database \"%s\" is locked by %s", c->path,
-							info[0] ? info : "another migrate run");
-			else
-			{
-				log_error("could not obtain the migration lock within %d ms: SQLite database \"%s\" is locked",
-						  timeout_ms, c->path);
-				log_error_detail("The lock is held by %s.", info[0] ? info : "another migrate run");
-				log_error_hint("Wait for it to finish, or give a longer --lock-timeout.");
-			}
 			close(c->lock_fd);
 			c->lock_fd = -1;
-			return DRV_LOCKED;
+
+			/*
+			 * The whole story, the holder included, is told here: DRV_ERROR
+			 * rather than DRV_LOCKED, whose generic message the core would
+			 * add.
+			 */
+			format_duration((int64_t) timeout_ms * 1000000, dur, sizeof(dur));
+			log_error("could not obtain the migration lock within %s", dur);
+			log_error_detail("SQLite database \"%s\" is locked by %s.", c->path,
+							 info[0] ? info : "another migrate run");
+			log_error_hint("Wait for it to finish, or give a longer --lock-timeout.");
+			return DRV_ERROR;
 		}
 		usleep((useconds_t) sleep_ms * 1000);
 		if (sleep_ms < 100)
@@ -461,7 +463,7 @@ take_lock(SqConn *c, int timeout_ms, bool quiet)
 static int
 sq_lock(Driver *d, int timeout_ms)
 {
-	return take_lock(conn(d), timeout_ms, true);
+	return take_lock(conn(d), timeout_ms);
 }
 
 static void
@@ -523,7 +525,7 @@ sq_prepare(Driver *d, bool create, bool *ready)
 	 * second runner waits here, on the lock file, and not on SQLite's own
 	 * lock while the first one is in the middle of a long transaction.
 	 */
-	if ((rc = take_lock(c, c->lock_timeout_ms, false)) != DRV_OK)
+	if ((rc = take_lock(c, c->lock_timeout_ms)) != DRV_OK)
 		return rc;
 	if (!c->memory && !c->missing && probe_db(c) != DRV_OK)
 		return DRV_ERROR;
