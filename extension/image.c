@@ -1650,35 +1650,20 @@ add_address(List *list, Oid classId, Oid objectId, int32 subId)
 	return lappend(list, a);
 }
 
+/*
+ * The constraints whose key column keycol (conrelid or contypid) is oid,
+ * read through the index indexid that starts with that column.
+ */
 static List *
-relation_constraints(List *out, Oid relid)
+constraints_of(List *out, AttrNumber keycol, Oid indexid, Oid oid)
 {
 	Relation	rel = table_open(ConstraintRelationId, AccessShareLock);
 	ScanKeyData key;
 	SysScanDesc scan;
 	HeapTuple	tup;
 
-	ScanKeyInit(&key, Anum_pg_constraint_conrelid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(relid));
-	scan = systable_beginscan(rel, ConstraintRelidTypidNameIndexId, true, NULL, 1, &key);
-	while (HeapTupleIsValid(tup = systable_getnext(scan)))
-		out = add_address(out, ConstraintRelationId, ((Form_pg_constraint) GETSTRUCT(tup))->oid, 0);
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return out;
-}
-
-static List *
-domain_constraints(List *out, Oid typid)
-{
-	Relation	rel = table_open(ConstraintRelationId, AccessShareLock);
-	ScanKeyData key;
-	SysScanDesc scan;
-	HeapTuple	tup;
-
-	ScanKeyInit(&key, Anum_pg_constraint_contypid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(typid));
-	scan = systable_beginscan(rel, ConstraintTypidIndexId, true, NULL, 1, &key);
+	ScanKeyInit(&key, keycol, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(oid));
+	scan = systable_beginscan(rel, indexid, true, NULL, 1, &key);
 	while (HeapTupleIsValid(tup = systable_getnext(scan)))
 		out = add_address(out, ConstraintRelationId, ((Form_pg_constraint) GETSTRUCT(tup))->oid, 0);
 	systable_endscan(scan);
@@ -1743,7 +1728,8 @@ migrate_image_subobjects(const ObjectAddress *addr)
 	if (addr->classId == TypeRelationId)
 	{
 		if (get_typtype(addr->objectId) == TYPTYPE_DOMAIN)
-			out = domain_constraints(out, addr->objectId);
+			out = constraints_of(out, Anum_pg_constraint_contypid,
+								 ConstraintTypidIndexId, addr->objectId);
 		return out;
 	}
 	if (addr->classId != RelationRelationId || addr->objectSubId != 0)
@@ -1772,7 +1758,8 @@ migrate_image_subobjects(const ObjectAddress *addr)
 				out = add_address(out, RelationRelationId, addr->objectId, i);
 			ReleaseSysCache(att);
 		}
-		out = relation_constraints(out, addr->objectId);
+		out = constraints_of(out, Anum_pg_constraint_conrelid,
+							 ConstraintRelidTypidNameIndexId, addr->objectId);
 		out = relation_indexes(out, addr->objectId);
 		out = relation_triggers(out, addr->objectId);
 		foreach(lc, getOwnedSequences(addr->objectId))
