@@ -147,38 +147,6 @@ run(SqConn *c, const char *what, const char *sql)
  * ------------------------------------------------------------------------
  */
 static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static char *
-percent_decode(const char *s, size_t n)
-{
-	StrBuf		b;
-
-	sb_init(&b);
-	for (size_t i = 0; i < n; i++)
-	{
-		if (s[i] == '%' && i + 2 < n &&
-			hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0)
-		{
-			sb_putc(&b, (char) (hexval(s[i + 1]) * 16 + hexval(s[i + 2])));
-			i += 2;
-		}
-		else
-			sb_putc(&b, s[i]);
-	}
-	return sb_steal(&b);
-}
-
-static int
 parse_params(SqConn *c, const char *params, const char *url)
 {
 	const char *p = params;
@@ -218,41 +186,22 @@ parse_params(SqConn *c, const char *params, const char *url)
 	return DRV_OK;
 }
 
+/* the path and parameters url_parse found and decoded */
 static int
 parse_url(SqConn *c, const ConnUrl *u)
 {
-	const char *raw = u->raw ? u->raw : "";
-	const char *redacted = u->redacted ? u->redacted : raw;
-	const char *rest = strstr(raw, "://");
-	const char *q;
-	size_t		n;
+	const char *redacted = u->redacted ? u->redacted : "";
 
-	if (rest == NULL)
-	{
-		log_error("invalid SQLite URL \"%s\"", redacted);
-		log_error_hint("Use sqlite://path/to/file.db, sqlite:///absolute/path.db or sqlite://:memory:.");
-		return DRV_ERROR;
-	}
-	rest += 3;
-	q = strchr(rest, '?');
-	n = q ? (size_t) (q - rest) : strlen(rest);
-	if (n == 0 && !(q && strstr(q, "mode=memory")))
+	if (u->dbname == NULL || u->dbname[0] == '\0')
 	{
 		log_error("SQLite URL \"%s\" names no database file", redacted);
 		log_error_hint("Use sqlite://path/to/file.db, sqlite:///absolute/path.db or sqlite://:memory:.");
 		return DRV_ERROR;
 	}
-	c->path = percent_decode(rest, n);
+	c->path = xstrdup(u->dbname);
 	if (strcmp(c->path, ":memory:") == 0)
 		c->memory = true;
-	if (parse_params(c, q ? q + 1 : NULL, redacted) != DRV_OK)
-		return DRV_ERROR;
-	if (c->memory && c->path[0] == '\0')
-	{
-		free(c->path);
-		c->path = xstrdup(":memory:");
-	}
-	return DRV_OK;
+	return parse_params(c, u->params, redacted);
 }
 
 static int

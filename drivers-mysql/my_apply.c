@@ -506,11 +506,6 @@ my_write_baseline(Driver *d, const char *version, const char *description)
 	return rc;
 }
 
-static bool
-rev_complete(const Revision *r)
-{
-	return r->applied >= r->total || (r->type & (REV_BASELINE | REV_SET)) != 0;
-}
 
 /*
  * "migrate set VERSION": rows above VERSION go, files up to VERSION
@@ -534,7 +529,7 @@ my_set_version(Driver *d, const char *version, const MigrationDir *dir)
 
 		if (strcmp(r->version, version) > 0)
 			rc = my_hist_delete_revision(st, r->version);
-		else if (!rev_complete(r))
+		else if (!revision_complete(r))
 		{
 			r->type |= REV_SET;
 			r->applied = r->total;
@@ -588,7 +583,7 @@ my_tag(Driver *d, const char *name)
 	if ((rc = my_hist_read_revisions(st, &revs)) != DRV_OK)
 		return rc;
 	for (int i = 0; i < revs.n; i++)
-		if (rev_complete(&revs.items[i]))
+		if (revision_complete(&revs.items[i]))
 			current = revs.items[i].version;
 	if (current == NULL)
 	{

@@ -1310,11 +1310,6 @@ revert_version(DownCtx *c, const Revision *row, Model *dry_model)
  * Entry point
  * ------------------------------------------------------------------------
  */
-static bool
-row_complete(const Revision *r)
-{
-	return r->applied >= r->total || (r->type & (REV_BASELINE | REV_SET)) != 0;
-}
 
 int
 my_down(Driver *d, const DownRequest *req, Reporter *r)
@@ -1385,7 +1380,7 @@ my_down(Driver *d, const DownRequest *req, Reporter *r)
 	n = revs.n - first;
 	current = revs.n > 0 ? revs.items[revs.n - 1].version : NULL;
 	for (int i = first - 1; i >= 0; i--)
-		if (row_complete(&revs.items[i]) || revs.items[i].applied > 0)
+		if (revision_complete(&revs.items[i]) || revs.items[i].applied > 0)
 		{
 			target = revs.items[i].version;
 			break;
