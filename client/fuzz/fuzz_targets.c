@@ -5,8 +5,9 @@
  *	  and directory readers, sum file.  Each target checks properties
  *	  beyond "no crash" and reports a violation through fuzz_fail().
  *
- * This file is #included by the libFuzzer entry points (fuzz_*.c, built
- * with clang -fsanitize=fuzzer,address,undefined by client/fuzz/Makefile)
+ * This file is #included by the libFuzzer entry point (fuzz_main.c, built
+ * once per target with clang -fsanitize=fuzzer,address,undefined by
+ * client/fuzz/Makefile)
  * and by the cmocka test client/test/test_fuzz_replay.c, which replays the
  * seed corpora and every saved crash input on each "make unit".  The
  * includer defines fuzz_fail(): abort() under libFuzzer, a cmocka failure

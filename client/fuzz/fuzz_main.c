@@ -1,20 +1,28 @@
 /*-------------------------------------------------------------------------
  *
- * fuzz_split.c
- *	  libFuzzer entry point for the statement splitter (client/split.c), every dialect.
+ * fuzz_main.c
+ *	  libFuzzer entry point, built once per target: fuzz_split (the
+ *	  statement splitter, every dialect), fuzz_dir (migration files and
+ *	  directories of every format) and fuzz_sum (the sum file and tamper
+ *	  detection).
  *
- * The target itself is fuzz_split_one() in fuzz_targets.c; see that file
- * for the input layout and the properties checked.  Build and run with
- * regress/fuzz/run (or make -C client/fuzz).
+ * FUZZ_TARGET names the target function of fuzz_targets.c (fuzz_split_one,
+ * fuzz_dir_one or fuzz_sum_one); see that file for the input layouts and
+ * the properties checked.  Build and run with regress/fuzz/run (or make -C
+ * client/fuzz).
  *
  * Copyright (c) 2026, migrate developers
  *
  * IDENTIFICATION
- *	  client/fuzz/fuzz_split.c
+ *	  client/fuzz/fuzz_main.c
  *
  *-------------------------------------------------------------------------
  */
 #include "fuzz_targets.c"
+
+#ifndef FUZZ_TARGET
+#error "FUZZ_TARGET must name the target function (e.g. -DFUZZ_TARGET=fuzz_split_one)"
+#endif
 
 static void
 fuzz_fail(const char *fmt,...)
@@ -43,5 +51,5 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	return fuzz_split_one(data, size);
+	return FUZZ_TARGET(data, size);
 }
