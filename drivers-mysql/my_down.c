@@ -557,6 +557,33 @@ exec_step(DownCtx *c, const char *phase, const char *version, int idx, const cha
  */
 
 /*
+ * Record rev (read by the caller) with its first applied statements done:
+ * the running hashes of that prefix come from the recorded file.
+ */
+static int
+write_applied(MyState *st, Revision *rev, int applied)
+{
+	MyList		stmts,
+				hashes;
+	int			rc = my_hist_file_statements(st, rev->version, "up", &stmts, &hashes);
+
+	if (rc != DRV_OK)
+		return rc;
+	for (int i = 0; i < rev->npartial; i++)
+		free(rev->partial_hashes[i]);
+	free(rev->partial_hashes);
+	rev->partial_hashes = xcalloc(1, (applied + 1) * sizeof(char *));
+	rev->npartial = 0;
+	for (int i = 0; i < applied && i < hashes.n; i++)
+		rev->partial_hashes[rev->npartial++] = xstrdup(hashes.items[i]);
+	rev->applied = applied;
+	rc = my_hist_write_revision(st, rev);
+	ml_free(&stmts);
+	ml_free(&hashes);
+	return rc;
+}
+
+/*
  * After the unit u of version was undone: mark it, and make the revision
  * row say how many statements remain applied (the row goes with the last).
  */
@@ -581,26 +608,10 @@ complete_unit(DownCtx *c, const char *version, const UnitRef *u, int remaining_u
 		else
 		{
 			int			applied = rev.applied;
-			MyList		stmts,
-						hashes;
 
 			if (strcmp(u->kind, UNIT_APPLY) == 0 && u->stmt_idx < applied)
 				applied = u->stmt_idx;
-			rc = my_hist_file_statements(st, version, "up", &stmts, &hashes);
-			if (rc == DRV_OK)
-			{
-				for (int i = 0; i < rev.npartial; i++)
-					free(rev.partial_hashes[i]);
-				free(rev.partial_hashes);
-				rev.partial_hashes = xcalloc(1, (applied + 1) * sizeof(char *));
-				rev.npartial = 0;
-				for (int i = 0; i < applied && i < hashes.n; i++)
-					rev.partial_hashes[rev.npartial++] = xstrdup(hashes.items[i]);
-				rev.applied = applied;
-				rc = my_hist_write_revision(st, &rev);
-				ml_free(&stmts);
-				ml_free(&hashes);
-			}
+			rc = write_applied(st, &rev, applied);
 		}
 	}
 	if (rc == DRV_OK)
@@ -991,8 +1002,6 @@ set_applied(MyState *st, const char *version, int applied)
 {
 	Revision	rev;
 	bool		found;
-	MyList		stmts,
-				hashes;
 	int			rc = my_hist_get_revision(st, version, &rev, &found);
 
 	if (rc != DRV_OK || !found || rev.applied == applied)
@@ -1001,21 +1010,7 @@ set_applied(MyState *st, const char *version, int applied)
 			my_revision_clear(&rev);
 		return rc;
 	}
-	rc = my_hist_file_statements(st, version, "up", &stmts, &hashes);
-	if (rc == DRV_OK)
-	{
-		for (int i = 0; i < rev.npartial; i++)
-			free(rev.partial_hashes[i]);
-		free(rev.partial_hashes);
-		rev.partial_hashes = xcalloc(1, (applied + 1) * sizeof(char *));
-		rev.npartial = 0;
-		for (int i = 0; i < applied && i < hashes.n; i++)
-			rev.partial_hashes[rev.npartial++] = xstrdup(hashes.items[i]);
-		rev.applied = applied;
-		rc = my_hist_write_revision(st, &rev);
-		ml_free(&stmts);
-		ml_free(&hashes);
-	}
+	rc = write_applied(st, &rev, applied);
 	my_revision_clear(&rev);
 	return rc;
 }
