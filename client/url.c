@@ -121,8 +121,8 @@ pct_encode(StrBuf *sb, const char *s)
 }
 
 /* value of key in a query string "a=1&b=2" (decoded), or NULL */
-static char *
-query_param(const char *params, const char *key)
+char *
+url_query_param(const char *params, const char *key)
 {
 	const char *p = params;
 	size_t		klen = strlen(key);
@@ -415,7 +415,7 @@ url_parse_fields(const char *s, ConnUrl *u, char **err)
 		u->conninfo = xstrdup(s);
 	if (u->dialect == DIALECT_MYSQL && u->params)
 	{
-		u->socket = query_param(u->params, "socket");
+		u->socket = url_query_param(u->params, "socket");
 		if (u->socket != NULL && u->socket[0] != '/')
 		{
 			*err = xasprintf("the socket path \"%s\" in URL \"%s\" is not absolute",
@@ -424,7 +424,7 @@ url_parse_fields(const char *s, ConnUrl *u, char **err)
 		}
 	}
 	if (u->password == NULL && u->params)
-		u->password = query_param(u->params, "password");
+		u->password = url_query_param(u->params, "password");
 	return 0;
 }
 

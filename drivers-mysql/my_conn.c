@@ -62,24 +62,6 @@ log_conn_lost(MyState *st)
  * ------------------------------------------------------------------------
  */
 static char *
-url_param(const char *params, const char *key)
-{
-	size_t		klen = strlen(key);
-	const char *p = params;
-
-	while (p && *p)
-	{
-		const char *amp = strchr(p, '&');
-		size_t		len = amp ? (size_t) (amp - p) : strlen(p);
-
-		if (len > klen && strncmp(p, key, klen) == 0 && p[klen] == '=')
-			return xstrndup(p + klen + 1, len - klen - 1);
-		p = amp ? amp + 1 : NULL;
-	}
-	return NULL;
-}
-
-static char *
 make_lock_name(const char *db)
 {
 	char	   *name = xasprintf("migrate.%s", db);
@@ -103,9 +85,7 @@ my_connect(Driver *d)
 	MyState    *st = xcalloc(1, sizeof(MyState));
 	unsigned int timeout = 10;
 	my_bool		off = 0;
-	char	   *socket = u->socket;
-	char	   *param_socket = NULL;
-	char	   *param_timeout = NULL;
+	const char *socket = u->socket; /* url_parse took it from ?socket= too */
 	const char *host;
 	unsigned int port = 0;
 	const char *info;
@@ -125,12 +105,11 @@ my_connect(Driver *d)
 
 	if (u->params)
 	{
-		param_socket = url_param(u->params, "socket");
-		param_timeout = url_param(u->params, "connect_timeout");
+		char	   *param_timeout = url_query_param(u->params, "connect_timeout");
+
 		if (param_timeout)
 			timeout = (unsigned int) atoi(param_timeout);
-		if (socket == NULL)
-			socket = param_socket;
+		free(param_timeout);
 	}
 
 	st->conn = mysql_init(NULL);
@@ -169,12 +148,8 @@ my_connect(Driver *d)
 			else
 				log_error_hint("Check that the server is running and accepts connections at that address.");
 		}
-		free(param_socket);
-		free(param_timeout);
 		return DRV_ERROR;
 	}
-	free(param_socket);
-	free(param_timeout);
 
 	info = mysql_get_server_info(st->conn);
 	st->mariadb = info && strstr(info, "MariaDB") != NULL;
