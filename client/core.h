@@ -147,9 +147,12 @@ extern int	url_pg_override(ConnUrl *u, const char *host, const char *port,
 							const char *user, char **err);
 extern void url_free(ConnUrl *u);
 
-/* value of key in a query string "a=1&b=2", percent-decoded; NULL if absent
- * or badly encoded (caller frees) */
+/*
+ * value of key in a query string "a=1&b=2", percent-decoded; NULL if absent
+ * or badly encoded (caller frees)
+ */
 extern char *url_query_param(const char *params, const char *key);
+
 extern const char *dialect_name(Dialect d);
 
 /* ------------------------------------------------------------------------
