@@ -23,6 +23,8 @@ REGRESS_ALL  = $(sort $(notdir $(basename $(wildcard sql/*.sql))))
 REGRESS      = init $(filter-out init,$(REGRESS_ALL))
 REGRESS_OPTS = --inputdir=. --outputdir=. --load-extension=$(EXTENSION)
 
+# SHA-256 of recorded definitions and statements (OpenSSL, as the client)
+SHLIB_LINK   = -lcrypto
 PG_CPPFLAGS  = -I$(srcdir)/extension -DMIGRATE_VERSION=\"$(EXTVERSION)\"
 PG_CFLAGS    = -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
                -Wno-sign-compare

@@ -18,6 +18,8 @@
 
 #include <ctype.h>
 
+#include <openssl/evp.h>
+
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/relscan.h"
@@ -33,7 +35,6 @@
 #include "commands/sequence.h"
 #include "commands/trigger.h"
 #include "common/base64.h"
-#include "common/cryptohash.h"
 #include "common/sha2.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
@@ -518,10 +519,30 @@ book_scan_end(BookScan *s)
  * Extension owner
  * ------------------------------------------------------------------------
  */
+/*
+ * OID of the migrate extension.  Every event trigger call asks, so the
+ * answer is kept for the current command of the current transaction: the
+ * catalog a command sees changes only when the command counter advances.
+ */
 Oid
 migrate_extension_oid(bool missing_ok)
 {
-	return get_extension_oid("migrate", missing_ok);
+	static LocalTransactionId cached_lxid = InvalidLocalTransactionId;
+	static CommandId cached_cid = InvalidCommandId;
+	static Oid	cached_oid = InvalidOid;
+	CommandId	cid = GetCurrentCommandId(false);
+
+	if (cached_lxid != MyProc->lxid || cached_cid != cid)
+	{
+		cached_oid = get_extension_oid("migrate", true);
+		cached_lxid = MyProc->lxid;
+		cached_cid = cid;
+	}
+	if (!OidIsValid(cached_oid) && !missing_ok)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("extension \"migrate\" does not exist")));
+	return cached_oid;
 }
 
 /*
@@ -610,39 +631,82 @@ migrate_restore_user(OwnerSwitch *s)
  * Hashing
  * ------------------------------------------------------------------------
  */
+/*
+ * SHA-256 through OpenSSL's EVP interface, with the algorithm fetched once
+ * per backend and one digest context reused for every hash.  Creating a
+ * context and looking the algorithm up again for each of the many small
+ * texts hashed per migration (pg_cryptohash_create/init) costs several
+ * times the hashing itself.  OpenSSL allocates with malloc, so nothing here
+ * is lost when an error unwinds between init and final: the next call
+ * initializes the same context again.
+ */
+static EVP_MD_CTX *
+sha256_begin(void)
+{
+	static EVP_MD *md = NULL;
+	static EVP_MD_CTX *ctx = NULL;
+
+	if (md == NULL)
+	{
+		md = EVP_MD_fetch(NULL, "SHA256", NULL);
+		if (md == NULL)
+			elog(ERROR, "could not load the SHA-256 implementation of OpenSSL");
+	}
+	if (ctx == NULL)
+	{
+		ctx = EVP_MD_CTX_new();
+		if (ctx == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("out of memory")));
+	}
+	if (!EVP_DigestInit_ex2(ctx, md, NULL))
+		elog(ERROR, "could not initialize SHA-256");
+	return ctx;
+}
+
+static void
+sha256_add(EVP_MD_CTX *ctx, const char *data, size_t len)
+{
+	if (!EVP_DigestUpdate(ctx, data, len))
+		elog(ERROR, "could not compute SHA-256");
+}
+
+static void
+sha256_end(EVP_MD_CTX *ctx, uint8 *out)
+{
+	unsigned int n = 0;
+
+	if (!EVP_DigestFinal_ex(ctx, out, &n) || n != PG_SHA256_DIGEST_LENGTH)
+		elog(ERROR, "could not compute SHA-256");
+}
+
 static void
 sha256_parts(List *parts, int upto, uint8 *out)
 {
-	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
+	EVP_MD_CTX *ctx = sha256_begin();
 	ListCell   *lc;
 	int			i = 0;
 
-	if (ctx == NULL || pg_cryptohash_init(ctx) < 0)
-		elog(ERROR, "could not initialize SHA-256");
 	foreach(lc, parts)
 	{
 		const char *s = lfirst(lc);
 
 		if (i++ > upto)
 			break;
-		if (s != NULL && pg_cryptohash_update(ctx, (const uint8 *) s, strlen(s)) < 0)
-			elog(ERROR, "could not compute SHA-256");
+		if (s != NULL)
+			sha256_add(ctx, s, strlen(s));
 	}
-	if (pg_cryptohash_final(ctx, out, PG_SHA256_DIGEST_LENGTH) < 0)
-		elog(ERROR, "could not compute SHA-256");
-	pg_cryptohash_free(ctx);
+	sha256_end(ctx, out);
 }
 
 static void
 sha256_bytes(const char *data, size_t len, uint8 *out)
 {
-	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
+	EVP_MD_CTX *ctx = sha256_begin();
 
-	if (ctx == NULL || pg_cryptohash_init(ctx) < 0 ||
-		pg_cryptohash_update(ctx, (const uint8 *) data, len) < 0 ||
-		pg_cryptohash_final(ctx, out, PG_SHA256_DIGEST_LENGTH) < 0)
-		elog(ERROR, "could not compute SHA-256");
-	pg_cryptohash_free(ctx);
+	sha256_add(ctx, data, len);
+	sha256_end(ctx, out);
 }
 
 char *
