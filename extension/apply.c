@@ -54,6 +54,7 @@
 #include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
+#include "utils/timestamp.h"
 
 #include "apply.h"
 #include "history.h"
@@ -280,24 +281,57 @@ verify_prefix(const FileArgs *a, const RevRow *r)
 }
 
 /*
+ * The first attempt of a version: its revision row and its file's text,
+ * written directly (migrate.files references the revision, whose row the
+ * foreign key check sees when the second table is closed).
+ */
+static void
+rev_insert(const FileArgs *a)
+{
+	BookRel		b;
+	Datum		rv[13];
+	bool		rn[13];
+	Datum		fv[5];
+	bool		fn[5];
+
+	memset(rn, 0, sizeof(rn));
+	rv[0] = CStringGetTextDatum(a->version);
+	rv[1] = CStringGetTextDatum(a->description);
+	rv[2] = Int32GetDatum(2);	/* type: applied */
+	rv[3] = Int32GetDatum(0);	/* applied */
+	rv[4] = Int32GetDatum(list_length(a->statements));
+	rv[5] = TimestampTzGetDatum(GetCurrentTimestamp());
+	rv[6] = Int64GetDatum(0);	/* execution_time */
+	rn[7] = rn[8] = true;		/* error, error_stmt */
+	rv[9] = CStringGetTextDatum(a->hash);
+	rn[10] = true;				/* partial_hashes */
+	rv[11] = CStringGetTextDatum(a->operator_version);
+	rn[12] = true;				/* unit */
+	book_open(&b, "revisions");
+	book_insert(&b, rv, rn);
+	book_close(&b);
+
+	fv[0] = rv[0];
+	fv[1] = CStringGetTextDatum(a->content);
+	fv[2] = PointerGetDatum(a->statements_arr);
+	fn[0] = fn[1] = fn[2] = false;
+	fv[3] = PointerGetDatum(a->checks_arr);
+	fn[3] = (a->checks_arr == NULL);
+	fv[4] = PointerGetDatum(a->down_arr);
+	fn[4] = (a->down_arr == NULL);
+	book_open(&b, "files");
+	book_insert(&b, fv, fn);
+	book_close(&b);
+}
+
+/*
  * Create or update the revisions row and the stored text for an attempt
  * at a file; checks the applied prefix.
  */
 static void
 rev_begin(const FileArgs *a)
 {
-	/* the revision row and the file's text, in one statement each way */
-	static MigrateQuery ins = {
-		"WITH r AS (INSERT INTO migrate.revisions (version, description, type, applied, total,"
-		"   executed_at, execution_time, hash, partial_hashes, operator_version)"
-		"   VALUES ($1, $2, 2, 0, $3, pg_catalog.clock_timestamp(), 0, $4, NULL, $5))"
-		" INSERT INTO migrate.files (version, content, statements, checks, down)"
-		" VALUES ($1, $6, $7, $8, $9) ON CONFLICT (version) DO UPDATE"
-		" SET content = excluded.content, statements = excluded.statements,"
-		" checks = excluded.checks, down = excluded.down",
-		9, {TEXTOID, TEXTOID, INT4OID, TEXTOID, TEXTOID, TEXTOID, TEXTARRAYOID, TEXTARRAYOID,
-		TEXTARRAYOID}
-	};
+	/* a later attempt: the revision row and the file's text, in one statement */
 	static MigrateQuery upd = {
 		"WITH r AS (UPDATE migrate.revisions SET description = $2, total = $3, hash = $4,"
 		"   operator_version = $5, execution_time = 0, type = type OPERATOR(pg_catalog.|) 2"
@@ -325,8 +359,12 @@ rev_begin(const FileArgs *a)
 						a->version, r.found ? r.applied : 0, a->start),
 				 errdetail("The client asked to start at statement %d.", a->start + 1),
 				 errhint("Another runner may have changed the revisions; run the command again.")));
-	if (r.found)
-		verify_prefix(a, &r);
+	if (!r.found)
+	{
+		rev_insert(a);
+		return;
+	}
+	verify_prefix(a, &r);
 
 	v[0] = CStringGetTextDatum(a->version);
 	v[1] = CStringGetTextDatum(a->description);
@@ -343,7 +381,7 @@ rev_begin(const FileArgs *a)
 		v[8] = PointerGetDatum(a->down_arr);
 	else
 		nulls[8] = 'n';
-	mq_exec(r.found ? &upd : &ins, v, nulls, false, 0);
+	mq_exec(&upd, v, nulls, false, 0);
 }
 
 static void

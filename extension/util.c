@@ -333,6 +333,13 @@ book_open(BookRel *b, const char *table)
 #endif
 	b->rri = makeNode(ResultRelInfo);
 	InitResultRelInfo(b->rri, b->rel, 1, NULL, 0);
+
+	/*
+	 * listed as opened, so that AFTER triggers (the foreign key checks of
+	 * migrate.files) find it instead of opening the table a second time
+	 */
+	b->estate->es_opened_result_relations =
+		lappend(b->estate->es_opened_result_relations, b->rri);
 	ExecOpenIndices(b->rri, true);
 	b->estate->es_output_cid = GetCurrentCommandId(true);
 	b->slot = ExecInitExtraTupleSlot(b->estate, desc, &TTSOpsVirtual);
@@ -357,7 +364,8 @@ void
 book_close(BookRel *b)
 {
 	AfterTriggerEndQuery(b->estate);
-	ExecCloseIndices(b->rri);
+	/* its indexes, and any relation a trigger opened */
+	ExecCloseResultRelations(b->estate);
 	ExecResetTupleTable(b->estate->es_tupleTable, false);
 	FreeExecutorState(b->estate);
 	table_close(b->rel, NoLock);
