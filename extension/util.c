@@ -651,12 +651,20 @@ migrate_restore_user(OwnerSwitch *s)
 static EVP_MD_CTX *
 sha256_begin(void)
 {
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
 	static EVP_MD *md = NULL;
+#else
+	static const EVP_MD *md = NULL;
+#endif
 	static EVP_MD_CTX *ctx = NULL;
 
 	if (md == NULL)
 	{
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
 		md = EVP_MD_fetch(NULL, "SHA256", NULL);
+#else
+		md = EVP_sha256();
+#endif
 		if (md == NULL)
 			elog(ERROR, "could not load the SHA-256 implementation of OpenSSL");
 	}
@@ -668,7 +676,11 @@ sha256_begin(void)
 					(errcode(ERRCODE_OUT_OF_MEMORY),
 					 errmsg("out of memory")));
 	}
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
 	if (!EVP_DigestInit_ex2(ctx, md, NULL))
+#else
+	if (!EVP_DigestInit_ex(ctx, md, NULL))
+#endif
 		elog(ERROR, "could not initialize SHA-256");
 	return ctx;
 }
