@@ -1067,13 +1067,8 @@ migrate_finish_toplevel(PG_FUNCTION_ARGS)
 			2, {TEXTOID, INT8OID}
 		};
 		Datum		v[2] = {CStringGetTextDatum(version), Int64GetDatum(elapsed)};
-		OwnerSwitch sw;
 
-		SPI_connect();
-		migrate_become_owner(&sw);
-		mq_exec(&q, v, NULL, false, 0);
-		migrate_restore_user(&sw);
-		SPI_finish();
+		mq_write_as_owner(&q, v, NULL);
 		result = "recorded";
 	}
 	else
@@ -1108,7 +1103,6 @@ migrate_record_failure(PG_FUNCTION_ARGS)
 	};
 	Datum		v[8];
 	char		nulls[8] = "        ";
-	OwnerSwitch sw;
 	char	   *version = arg_text(fcinfo, 0, "version");
 
 	/* writes revisions: runners take turns (see migrate_lock_for_transaction) */
@@ -1128,11 +1122,7 @@ migrate_record_failure(PG_FUNCTION_ARGS)
 							   : arg_text(fcinfo, 7, NULL));
 
 	migrate_toplevel_forget();
-	SPI_connect();
-	migrate_become_owner(&sw);
-	mq_exec(&q, v, nulls, false, 0);
-	migrate_restore_user(&sw);
-	SPI_finish();
+	mq_write_as_owner(&q, v, nulls);
 	PG_RETURN_VOID();
 }
 

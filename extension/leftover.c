@@ -267,13 +267,8 @@ migrate_attempt_forget(const char *version, int step)
 		2, {TEXTOID, INT4OID}
 	};
 	Datum		v[2] = {CStringGetTextDatum(version), Int32GetDatum(step)};
-	OwnerSwitch sw;
 
-	SPI_connect();
-	migrate_become_owner(&sw);
-	mq_exec(&del, v, NULL, false, 0);
-	migrate_restore_user(&sw);
-	SPI_finish();
+	mq_write_as_owner(&del, v, NULL);
 }
 
 /* the attempts at the resume point of partially applied versions (SPI connected) */

@@ -182,7 +182,6 @@ migrate_unlock(PG_FUNCTION_ARGS)
 	};
 	LOCKTAG		tag;
 	bool		held;
-	OwnerSwitch sw;
 
 	lock_tag(&tag);
 	held = LockHeldByMe(&tag, ExclusiveLock);
@@ -191,11 +190,7 @@ migrate_unlock(PG_FUNCTION_ARGS)
 		LockRelease(&tag, ExclusiveLock, true);
 		if (IsTransactionState())
 		{
-			SPI_connect();
-			migrate_become_owner(&sw);
-			mq_exec(&del, NULL, NULL, false, 0);
-			migrate_restore_user(&sw);
-			SPI_finish();
+			mq_write_as_owner(&del, NULL, NULL);
 		}
 	}
 	PG_RETURN_BOOL(held);

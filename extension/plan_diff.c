@@ -1038,6 +1038,28 @@ create_column(Planner *p, RObj *o)
 }
 
 /*
+ * A column that exists as "from" has it (an inherited column, a partition's
+ * column): the target's NOT NULL, default, storage, compression,
+ * statistics, options and comment where they differ.
+ */
+static void
+column_from(Planner *p, RObj *o, Jsonb *from, const char *qt, const char *qn)
+{
+	Jsonb	   *t = o->target;
+
+	if (img_bool(t, "not_null") != img_bool(from, "not_null"))
+		plan_step(p, P_COLUMN + C_NOT_NULL, o,
+				  psprintf("ALTER TABLE %s ALTER COLUMN %s %s NOT NULL", qt, qn,
+						   img_bool(t, "not_null") ? "SET" : "DROP"));
+	if (!img_same(t, from, "default"))
+		plan_step(p, P_COLUMN + C_SET_DEFAULT, o, img_is_null(t, "default")
+				  ? psprintf("ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT", qt, qn)
+				  : psprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s", qt, qn,
+							 img_text(t, "default")));
+	column_extras(p, o, from);
+}
+
+/*
  * A column a partition inherits comes into existence with the partition,
  * or with its parent's column: NOT NULL, default, storage and compression
  * as the parent's column has them then, and no statistics, options,
@@ -1086,16 +1108,7 @@ diff_derived_column_created(Planner *p, RObj *o)
 	if (base == NULL)
 		return;
 	base = img_without(base, own, lengthof(own));
-	if (img_bool(t, "not_null") != img_bool(base, "not_null"))
-		plan_step(p, P_COLUMN + C_NOT_NULL, o,
-				  psprintf("ALTER TABLE %s ALTER COLUMN %s %s NOT NULL", qt, qn,
-						   img_bool(t, "not_null") ? "SET" : "DROP"));
-	if (!img_same(t, base, "default"))
-		plan_step(p, P_COLUMN + C_SET_DEFAULT, o, img_is_null(t, "default")
-				  ? psprintf("ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT", qt, qn)
-				  : psprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s", qt, qn,
-							 img_text(t, "default")));
-	column_extras(p, o, base);
+	column_from(p, o, base, qt, qn);
 	if (pc != NULL && pc->last != NULL && o->first != NULL)
 		plan_after(o->first, pc->last);
 }
@@ -1409,16 +1422,7 @@ diff_column(Planner *p, RObj *o)
 		 * an inherited column: its own default, NOT NULL, comment and storage
 		 * only
 		 */
-		if (img_bool(t, "not_null") != img_bool(l, "not_null"))
-			plan_step(p, P_COLUMN + C_NOT_NULL, o,
-					  psprintf("ALTER TABLE %s ALTER COLUMN %s %s NOT NULL", qt, qn,
-							   img_bool(t, "not_null") ? "SET" : "DROP"));
-		if (!img_same(t, l, "default"))
-			plan_step(p, P_COLUMN + C_SET_DEFAULT, o, img_is_null(t, "default")
-					  ? psprintf("ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT", qt, qn)
-					  : psprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s", qt, qn,
-								 img_text(t, "default")));
-		column_extras(p, o, l);
+		column_from(p, o, l, qt, qn);
 		return;
 	}
 	/* a generated column cannot change its expression: rebuild it */

@@ -635,6 +635,22 @@ migrate_restore_user(OwnerSwitch *s)
 	SetUserIdAndSecContext(s->saved_user, s->saved_sec);
 }
 
+/*
+ * One writing statement on the bookkeeping tables, as the extension's
+ * owner, in an SPI connection of its own.
+ */
+void
+mq_write_as_owner(MigrateQuery *q, Datum *values, const char *nulls)
+{
+	OwnerSwitch sw;
+
+	SPI_connect();
+	migrate_become_owner(&sw);
+	mq_exec(q, values, nulls, false, 0);
+	migrate_restore_user(&sw);
+	SPI_finish();
+}
+
 /* ------------------------------------------------------------------------
  * Hashing
  * ------------------------------------------------------------------------

@@ -174,6 +174,9 @@ extern Oid	migrate_extension_owner(void);
 extern void migrate_become_owner(OwnerSwitch *s);
 extern void migrate_restore_user(OwnerSwitch *s);
 
+/* mq_exec of a writing query as the owner, connecting to SPI and finishing */
+extern void mq_write_as_owner(MigrateQuery *q, Datum *values, const char *nulls);
+
 /* ------------------------------------------------------------------------
  * Hashing.
  * ------------------------------------------------------------------------
